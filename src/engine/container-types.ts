@@ -1,0 +1,183 @@
+/**
+ * The container model shared by the engine, the native API and the CLI (and, translated, by the Docker
+ * API compat layer). A request says what the user asked for; a record adds what the engine decided and
+ * observed.
+ */
+
+export type RestartPolicyName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
+export interface RestartPolicy {
+  name: RestartPolicyName;
+  /** Only for `on-failure`: give up after this many restarts (0 = never give up). */
+  maximumRetryCount?: number;
+}
+
+export type MountRequest =
+  /** `-v /host/path:/ctr/path[:ro]` */
+  | { type: 'bind'; source: string; target: string; readOnly?: boolean }
+  /** `-v name:/ctr/path[:ro]` (created on first use) or `-v /ctr/path` (anonymous, name omitted) */
+  | { type: 'volume'; name?: string; target: string; readOnly?: boolean }
+  /** `--tmpfs /path[:size=64m,mode=1777]` */
+  | { type: 'tmpfs'; target: string; sizeBytes?: number; mode?: number };
+
+export interface ContainerResources {
+  memoryBytes?: number;
+  nanoCpus?: number;
+  pidsLimit?: number;
+}
+
+/** Body of `POST /v1/containers`: what the user asked for. Unset fields come from the image. */
+export interface ContainerCreateRequest {
+  image: string;
+  name?: string;
+  /** Replaces the image's Cmd. */
+  cmd?: string[];
+  /** Replaces the image's Entrypoint; `[]` clears it (as `--entrypoint ''`). Setting it also clears the image's Cmd. */
+  entrypoint?: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  /** Close stdin after the first attached client detaches (`docker run -i` semantics). */
+  stdinOnce?: boolean;
+  labels?: Record<string, string>;
+  mounts?: MountRequest[];
+  readOnlyRootfs?: boolean;
+  resources?: ContainerResources;
+  restartPolicy?: RestartPolicy;
+  autoRemove?: boolean;
+  stopSignal?: string;
+  /** Seconds between the stop signal and SIGKILL (default 10). */
+  stopTimeout?: number;
+  /** `none` (loopback only, the default until networking lands) or `host`. */
+  networkMode?: string;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: { noNewPrivileges?: boolean; seccomp?: 'default' | 'unconfined' };
+  consoleSize?: { height: number; width: number };
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  running: boolean;
+  pid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  /** Why the last start failed, or why the container is dead. */
+  error: string;
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+}
+
+export interface ContainerMount {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Volume name for volumes. */
+  name?: string;
+  /** Host path (bind source or the volume's data directory). */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** What `inspect` returns. */
+export interface ContainerRecord {
+  /** 64 hex characters, like Docker's. */
+  id: string;
+  name: string;
+  created: string;
+  /** The reference as the user gave it. */
+  image: string;
+  /** Image ID (config digest) resolved at create. */
+  imageId: string;
+  /** The request, as accepted. */
+  request: ContainerCreateRequest;
+  /** The effective process: image config merged with the request. */
+  path: string;
+  args: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  hostname: string;
+  mounts: ContainerMount[];
+  state: ContainerState;
+  logPath: string;
+}
+
+/** One line of `ps`. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  command: string;
+  created: string;
+  status: ContainerStatus;
+  /** Human status like Docker's: `Up 3 minutes`, `Exited (0) 2 seconds ago`. */
+  statusText: string;
+  labels: Record<string, string>;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface LogOptions {
+  follow?: boolean;
+  /** RFC 3339 time or unix seconds: only entries at or after it. */
+  since?: string;
+  until?: string;
+  /** Only the last N entries (before following). */
+  tail?: number;
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
+export interface LogEntry {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  /** Bytes of the line, with its newline if the line was complete. */
+  data: Buffer;
+}
+
+export interface ContainerStats {
+  id: string;
+  name: string;
+  read: string;
+  cpu: { totalUsageNs: number; systemUsageNs: number; onlineCpus: number };
+  memory: { usageBytes: number; limitBytes: number; cacheBytes: number };
+  pids: { current: number; limit: number };
+}
+
+export interface ExecCreateRequest {
+  cmd: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  tty?: boolean;
+  attachStdin?: boolean;
+  privileged?: boolean;
+  consoleSize?: { height: number; width: number };
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  request: ExecCreateRequest;
+  running: boolean;
+  exitCode: number | null;
+}
+
+export type EngineEventType = 'container' | 'image' | 'volume' | 'network';
+
+export interface EngineEvent {
+  type: EngineEventType;
+  /** create, start, die, stop, kill, restart, destroy, oom, exec_create, exec_start, exec_die, pull, tag, untag, delete, load, import… */
+  action: string;
+  actor: { id: string; attributes: Record<string, string> };
+  /** Nanoseconds since the epoch. */
+  timeNano: bigint;
+}

@@ -1,0 +1,94 @@
+/**
+ * The engine's service roles, as the API layer (native and Docker-compatible) calls them. Handlers
+ * decode a request, call one of these, and encode the result; no behaviour lives in the handlers.
+ * Every method throws MarinaError with a stable code on bad input, and bad input changes nothing.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { ImageService } from '../image/image-service.ts';
+import type { VolumeService } from '../volume/volume-service.ts';
+import type { OutputFrame, TerminalSize } from '../runtime/runtime.ts';
+import type {
+  ContainerCreateRequest,
+  ContainerRecord,
+  ContainerStats,
+  ContainerSummary,
+  EngineEvent,
+  ExecCreateRequest,
+  ExecRecord,
+  LogEntry,
+  LogOptions,
+  WaitCondition,
+} from './container-types.ts';
+
+/** A live connection to a container's or exec's stdio. */
+export interface AttachedStdio {
+  /** Object-mode stream of OutputFrame; ends when the process's output ends. */
+  readonly output: Readable;
+  /** Present when stdin was requested and the process keeps stdin open. */
+  readonly input: Writable | undefined;
+  readonly tty: boolean;
+  close(): void;
+}
+
+export interface ContainerService {
+  create(request: ContainerCreateRequest): Promise<ContainerRecord>;
+  /** `NotModified` when already running. */
+  start(idOrName: string): Promise<void>;
+  /** Stop signal, then SIGKILL after `timeoutSeconds` (default: the container's stopTimeout or 10). */
+  stop(idOrName: string, options?: { timeoutSeconds?: number; signal?: string }): Promise<void>;
+  /** `Conflict` when not running. */
+  kill(idOrName: string, signal?: string): Promise<void>;
+  restart(idOrName: string, options?: { timeoutSeconds?: number }): Promise<void>;
+  /** `Conflict` when running without `force`. */
+  remove(idOrName: string, options?: { force?: boolean; removeVolumes?: boolean }): Promise<void>;
+  /** Resolves with the exit code when the condition is met. */
+  wait(idOrName: string, condition?: WaitCondition, signal?: AbortSignal): Promise<{ exitCode: number }>;
+  list(options?: { all?: boolean }): Promise<ContainerSummary[]>;
+  inspect(idOrName: string): Promise<ContainerRecord>;
+  /** Log entries in order; with `follow`, keeps yielding until the container stops or `signal` aborts. */
+  logs(idOrName: string, options: LogOptions, signal?: AbortSignal): AsyncIterable<LogEntry>;
+  /** Attach to a created or running container; attach before `start` to miss no output. */
+  attach(idOrName: string, options: { stdin: boolean }): Promise<AttachedStdio>;
+  resize(idOrName: string, size: TerminalSize): Promise<void>;
+  stats(idOrName: string): Promise<ContainerStats>;
+  /** Removes all stopped containers; returns their ids. */
+  prune(): Promise<string[]>;
+}
+
+export interface ExecService {
+  create(containerIdOrName: string, request: ExecCreateRequest): Promise<ExecRecord>;
+  start(execId: string): Promise<AttachedStdio>;
+  inspect(execId: string): Promise<ExecRecord>;
+  resize(execId: string, size: TerminalSize): Promise<void>;
+}
+
+export interface EventSource {
+  /** Past events at or after `since` (from the in-memory history), then live ones until `signal` aborts. */
+  subscribe(options: { since?: bigint; filter?: (e: EngineEvent) => boolean }, signal: AbortSignal): AsyncIterable<EngineEvent>;
+}
+
+export interface SystemInfo {
+  version: string;
+  root: string;
+  containers: { total: number; running: number; stopped: number };
+  images: number;
+  runtime: string;
+  cgroupVersion: '1' | '2';
+  kernel: string;
+  os: string;
+  arch: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
+/** Everything the API layer needs, in one object. */
+export interface Engine {
+  containers: ContainerService;
+  execs: ExecService;
+  images: ImageService;
+  volumes: VolumeService;
+  events: EventSource;
+  info(): Promise<SystemInfo>;
+}
+
+export type { ImageService, OutputFrame, VolumeService };

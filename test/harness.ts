@@ -1,0 +1,193 @@
+/**
+ * System-test harness: each test gets its own marinad (own state root, socket, runc root, cgroup parent),
+ * started from the built entry points (bin/marinad, bin/marina) exactly as users run them, and torn down
+ * even when the test fails: containers killed, mounts undone, conmon processes gone, root removed.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const marinaBin = join(projectRoot, 'bin/marina');
+export const marinadBin = join(projectRoot, 'bin/marinad');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface TestDaemon {
+  root: string;
+  socket: string;
+  /** Runs `marina ARGS` against this daemon. */
+  marina(args: string[], options?: RunOptions): Promise<CliResult>;
+  /** Like `marina` but throws with the CLI's output when the exit code is not 0; returns stdout. */
+  ok(args: string[], options?: RunOptions): Promise<string>;
+  /** Restarts marinad on the same root (after `kill9` or `stop`). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  kill9(): void;
+  /** Removes everything: containers, mounts, processes, the root. Safe to call twice. */
+  destroy(): Promise<void>;
+  /** marinad's stderr so far (structured logs), for failure messages. */
+  logs(): string;
+}
+
+export function runProcess(cmd: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({
+        code: code ?? (signal ? 128 + 9 : 1),
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+async function waitForSocket(path: string, child: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`marinad exited with ${child.exitCode}:\n${logs()}`);
+    if (existsSync(path)) {
+      const ping = await runProcess(marinaBin, ['--host', `unix://${path}`, 'version'], { timeoutMs: 5000 });
+      if (ping.code === 0) return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`marinad did not answer on ${path} within 20 s:\n${logs()}`);
+}
+
+export interface DaemonOptions {
+  /** Extra marinad flags. */
+  args?: string[];
+  /** Seed `busybox:latest` into the fresh root (default true). */
+  seedBusybox?: boolean;
+}
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaemon> {
+  const root = mkdtempSync(join(tmpdir(), 'marina-test-'));
+  const socket = join(root, 'marina.sock');
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const env = { MARINA_HOST: `unix://${socket}` };
+
+  const daemon: TestDaemon = {
+    root,
+    socket,
+    marina: (args, runOptions = {}) =>
+      runProcess(marinaBin, args, { ...runOptions, env: { ...env, ...runOptions.env } }),
+    async ok(args, runOptions) {
+      const r = await daemon.marina(args, runOptions);
+      if (r.code !== 0) throw new Error(`marina ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      return r.stdout;
+    },
+    async start() {
+      const proc = spawn(marinadBin, ['--root', root, '--socket', socket, ...(options.args ?? [])], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      proc.stderr!.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      child = proc;
+      await waitForSocket(socket, proc, () => stderr);
+    },
+    async stop() {
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+    kill9() {
+      child?.kill('SIGKILL');
+    },
+    async destroy() {
+      await daemon.stop().catch(() => {});
+      cleanupRoot(root);
+    },
+    logs: () => stderr,
+  };
+  try {
+    await daemon.start();
+    if (options.seedBusybox !== false) await daemon.ok(['image', 'seed', 'busybox']);
+  } catch (err) {
+    await daemon.destroy();
+    throw err;
+  }
+  return daemon;
+}
+
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Kills every process whose conmon or runc state lives under `root`, unmounts everything below it and
+ * deletes it. Works from the file system alone, so it cleans up after a daemon that crashed.
+ */
+export function cleanupRoot(root: string): void {
+  const runcRoot = join(root, 'runc');
+  if (existsSync(runcRoot)) {
+    for (const line of sh('runc', ['--root', runcRoot, 'list', '-q']).split('\n').filter(Boolean)) {
+      sh('runc', ['--root', runcRoot, 'kill', '--all', line, 'KILL']);
+      sh('runc', ['--root', runcRoot, 'delete', '--force', line]);
+    }
+  }
+  // conmon processes whose command line names this root.
+  for (const pid of sh('pgrep', ['-f', root]).split('\n').filter(Boolean)) {
+    if (Number(pid) !== process.pid) sh('kill', ['-9', pid]);
+  }
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .map((m) => m.replace(/\\040/g, ' '))
+    .filter((m) => m === root || m.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) sh('umount', ['-l', m]);
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** A name unique to this test run, for containers, volumes and images. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Polls `probe` until it returns a truthy value or the time runs out. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
