@@ -71,7 +71,7 @@ export class FileContentStore implements ContentStore {
   }
 
   write(data: Buffer | string, expected?: IngestExpectation): Promise<BlobInfo> {
-    return this.ingest([typeof data === 'string' ? Buffer.from(data) : data], expected);
+    return this.ingest(Readable.from([typeof data === 'string' ? Buffer.from(data) : data]), expected);
   }
 
   async ingest(source: Readable | AsyncIterable<Buffer>, expected: IngestExpectation = {}): Promise<BlobInfo> {
