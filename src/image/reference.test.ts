@@ -22,7 +22,7 @@ test('normalizes like docker', () => {
     ['[::1]:5000/x', '[::1]:5000/x:latest'],
     [`busybox@${digest}`, `docker.io/library/busybox@${digest}`],
     [`busybox:1@${digest}`, `docker.io/library/busybox:1@${digest}`],
-    ['a.b-c__d/e--f', 'a.b-c__d/e--f:latest'],
+    ['a.b-c/e--f', 'a.b-c/e--f:latest'],
     ['x/a__b.c-d', 'docker.io/x/a__b.c-d:latest'],
   ];
   for (const [input, expected] of cases) assert.equal(normalizeReference(input), expected, input);
