@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs what Marina needs from Debian and from npm, and only what is missing, so that a second run
+# costs one dpkg query and two stat calls. Usage: scripts/install-deps.sh [--with-podman]
+# (--with-podman is for the benchmarks, which run podman side by side; `npm run up` does not need it.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian package → why Marina needs it.
+packages=(
+  runc           # the OCI runtime
+  conmon         # keeps each container's stdio and exit code while marinad restarts
+  busybox-static # the image `marina image seed busybox` builds, without a registry
+  iptables       # published ports and network isolation
+  iproute2       # veth pairs and bridges (ip)
+  util-linux     # mount, nsenter, unshare, setsid
+  attr           # setfattr: overlay whiteouts and opaque dirs in layers
+  gcc            # builds dist/marina-attach (conmon's attach socket is SOCK_SEQPACKET)
+  libc6-dev
+)
+for arg in "$@"; do
+  case "$arg" in
+    --with-podman) packages+=(podman) ;;
+    *) echo "install-deps: unknown argument '$arg' (known: --with-podman)" >&2; exit 2 ;;
+  esac
+done
+
+missing_packages() {
+  # One dpkg-query for all of them; it exits 1 when any was never installed, which is an answer, not a failure.
+  local installed
+  installed=$( (dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true) | awk '$2 == "ii" { print $1 }')
+  for p in "${packages[@]}"; do
+    grep -qx -- "$p" <<<"$installed" || echo "$p"
+  done
+}
+
+mapfile -t missing < <(missing_packages)
+if ((${#missing[@]} > 0)); then
+  if [[ $EUID -ne 0 ]]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: run this script as root, or install them yourself: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  mapfile -t still_missing < <(missing_packages)
+  if ((${#still_missing[@]} > 0)); then
+    echo "install-deps: apt-get did not install: ${still_missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# npm ci writes node_modules/.package-lock.json; when the lockfile is newer, node_modules is stale.
+if [[ ! -e node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json || ! -x node_modules/.bin/node ]]; then
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: npm is not installed; install Node.js with npm (any version ≥ 20: it only bootstraps; Marina runs on the Node 24 that npm ci puts in node_modules)" >&2
+    exit 1
+  fi
+  if [[ -e package-lock.json ]]; then
+    echo "install-deps: npm ci (node_modules is missing or older than package-lock.json)"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    echo "install-deps: npm install (there is no package-lock.json yet)"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+fi
+if ! node_modules/.bin/node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 24 ? 0 : 1)'; then
+  echo "install-deps: node_modules/.bin/node is not Node 24 ($(node_modules/.bin/node -v)); remove node_modules and run this script again" >&2
+  exit 1
+fi

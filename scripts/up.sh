@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `npm run up`: dependencies, build, then one marinad in the background on the default root and socket,
+# with busybox seeded, and what to try next. Running it again while that marinad runs starts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+root=/var/lib/marina
+socket=/run/marina/marina.sock
+pid_file=/run/marina/marinad.pid
+log_file=/var/log/marina/marinad.log
+marina=("$repo/bin/marina" --host "unix://$socket")
+
+if [[ $EUID -ne 0 ]]; then
+  echo "up: marinad needs root (mounts, namespaces, cgroups): run 'sudo npm run up'" >&2
+  exit 1
+fi
+
+bash scripts/install-deps.sh
+echo "up: building (npm run build)"
+npm run --silent build
+
+answers() { "${marina[@]}" version >/dev/null 2>&1; }
+
+# The pid file alone could name a recycled pid; trust it only when that process runs our daemon.
+running_pid() {
+  local pid
+  pid=$(cat "$pid_file" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dist/marinad.js" && echo "$pid"
+}
+
+print_next_steps() {
+  cat <<EOF
+
+marinad is running (pid $1)
+  socket  unix://$socket   (bin/marina's default; elsewhere: --host or MARINA_HOST)
+  root    $root
+  log     $log_file
+
+Try:
+  bin/marina run --rm busybox echo hello
+  bin/marina run -it busybox sh
+  bin/marina run -d busybox sleep 300 && bin/marina ps
+  bin/marina --help
+  npm test        # typecheck, lint, unit and system tests (each test runs its own marinad)
+Stop it:
+  kill $1
+EOF
+}
+
+if pid=$(running_pid); then
+  echo "up: marinad is already running (pid $pid); not starting a second one."
+  echo "up: it runs the code it was started with; to run the build just made: kill $pid && npm run up"
+  print_next_steps "$pid"
+  exit 0
+fi
+if answers; then
+  echo "up: something already answers on $socket but was not started by 'npm run up' (no live pid in $pid_file);" >&2
+  echo "up: leaving it alone. Stop it, or run another daemon with its own --root and --socket (docs/getting-started.md)." >&2
+  exit 1
+fi
+
+mkdir -p "$root" "$(dirname "$socket")" "$(dirname "$log_file")"
+echo "up: starting marinad (log: $log_file)"
+# setsid: the daemon must outlive this script's session (npm, the terminal) and its signals.
+setsid "$repo/bin/marinad" --root "$root" --socket "$socket" </dev/null >>"$log_file" 2>&1 &
+pid=$!
+echo "$pid" >"$pid_file"
+
+deadline=$((SECONDS + 30))
+until answers; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    rm -f "$pid_file"
+    echo "up: marinad exited during start-up; the end of $log_file:" >&2
+    tail -n 30 "$log_file" >&2
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    echo "up: marinad (pid $pid) did not answer on $socket within 30 s; it is still running. The end of $log_file:" >&2
+    tail -n 30 "$log_file" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+
+if ! "${marina[@]}" image inspect busybox:latest >/dev/null 2>&1; then
+  echo "up: seeding busybox:latest (from the busybox-static binary, no registry needed)"
+  "${marina[@]}" image seed busybox
+fi
+
+print_next_steps "$pid"
