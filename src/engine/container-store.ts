@@ -1,0 +1,120 @@
+/**
+ * The engine's containers table: one row per container, the record as JSON plus the columns that are
+ * looked up or must be unique. Every write is one statement or one transaction (StateDb).
+ */
+import { MarinaError, conflict, invalid, notFound } from '../errors.ts';
+import type { StateDb } from '../db/state-db.ts';
+import type { ContainerRecord } from './container-types.ts';
+
+/** What the engine keeps about a container beyond what `inspect` shows. */
+export interface ContainerEntry {
+  record: ContainerRecord;
+  /** The user stopped or killed it: restart policies leave it alone, also across daemon restarts. */
+  explicitlyStopped: boolean;
+  /** Volumes created for anonymous `-v /path` mounts, removed with `rm -v` and `--rm`. */
+  anonymousVolumes: string[];
+}
+
+const migrations = [
+  `CREATE TABLE containers (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     image_id TEXT NOT NULL,
+     created TEXT NOT NULL,
+     entry TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX containers_name ON containers (name);`,
+];
+
+interface Row {
+  id: string;
+  entry: string;
+}
+
+export class ContainerStore {
+  private readonly db: StateDb;
+
+  constructor(db: StateDb) {
+    this.db = db;
+    db.migrate('engine', migrations);
+  }
+
+  /** Inserts a new container; `Conflict` (Docker's wording) when the name is taken. */
+  insert(entry: ContainerEntry): void {
+    const { record } = entry;
+    this.db.transaction(() => {
+      const holder = this.db.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', record.name);
+      if (holder) throw nameInUse(record.name, holder.id);
+      this.db.run(
+        'INSERT INTO containers (id, name, image_id, created, entry) VALUES (?, ?, ?, ?, ?)',
+        record.id,
+        record.name,
+        record.imageId,
+        record.created,
+        JSON.stringify(entry),
+      );
+    });
+  }
+
+  update(entry: ContainerEntry): void {
+    const { changes } = this.db.run('UPDATE containers SET entry = ? WHERE id = ?', JSON.stringify(entry), entry.record.id);
+    if (changes === 0) throw noSuchContainer(entry.record.id);
+  }
+
+  delete(id: string): void {
+    this.db.run('DELETE FROM containers WHERE id = ?', id);
+  }
+
+  nameHolder(name: string): string | undefined {
+    return this.db.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', name)?.id;
+  }
+
+  /** By exact id, then exact name (`x` or `/x`), then unique id prefix, like Docker. */
+  find(idOrName: string): ContainerEntry {
+    const key = idOrName.trim();
+    if (key === '') throw invalid('no container given: name a container by its name or id');
+    const exact =
+      this.db.get<Row>('SELECT id, entry FROM containers WHERE id = ?', key) ??
+      this.db.get<Row>('SELECT id, entry FROM containers WHERE name = ?', key.replace(/^\//, ''));
+    if (exact) return parse(exact);
+    if (!/^[0-9a-f]+$/.test(key)) throw noSuchContainer(idOrName);
+    const matches = this.db.all<Row>("SELECT id, entry FROM containers WHERE id LIKE ? || '%' LIMIT 2", key);
+    if (matches.length > 1) {
+      throw invalid(`multiple containers found with id prefix "${key}": give more characters of the id or the name`);
+    }
+    if (matches.length === 0) throw noSuchContainer(idOrName);
+    return parse(matches[0]!);
+  }
+
+  /** The entry as stored now, or undefined once removed. */
+  get(id: string): ContainerEntry | undefined {
+    const row = this.db.get<Row>('SELECT id, entry FROM containers WHERE id = ?', id);
+    return row ? parse(row) : undefined;
+  }
+
+  all(): ContainerEntry[] {
+    return this.db.all<Row>('SELECT id, entry FROM containers ORDER BY created DESC').map(parse);
+  }
+
+  usesImage(imageId: string): boolean {
+    return this.db.get('SELECT 1 AS one FROM containers WHERE image_id = ? LIMIT 1', imageId) !== undefined;
+  }
+
+  usesVolume(name: string): boolean {
+    return this.all().some((e) => e.record.mounts.some((m) => m.type === 'volume' && m.name === name));
+  }
+}
+
+function parse(row: Row): ContainerEntry {
+  return JSON.parse(row.entry) as ContainerEntry;
+}
+
+export function noSuchContainer(idOrName: string): MarinaError {
+  return notFound(`No such container: ${idOrName}`);
+}
+
+function nameInUse(name: string, holderId: string): MarinaError {
+  return conflict(
+    `Conflict. The container name "/${name}" is already in use by container "${holderId}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
+}
