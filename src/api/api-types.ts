@@ -1,0 +1,40 @@
+/** What every handler receives, and the two kinds of route: ordinary HTTP and hijacked (HTTP Upgrade). */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { AttachedStdio, Engine } from '../engine/services.ts';
+
+/** Seeds a built-in image (busybox, debian), reporting progress lines; resolves with its reference. */
+export type SeedImage = (name: string, onProgress: (line: string) => void) => Promise<{ reference: string }>;
+
+export interface ApiContext {
+  engine: Engine;
+  logger: Logger;
+  version: string;
+  seedImage: SeedImage;
+}
+
+export interface HttpCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  ctx: ApiContext;
+}
+
+export type Route =
+  | { kind: 'http'; handle: (call: HttpCall) => Promise<void> }
+  /** Opens the stdio to bridge once the connection has switched protocols. */
+  | { kind: 'upgrade'; open: (call: Omit<HttpCall, 'res'>) => Promise<AttachedStdio> };
+
+export const http = (handle: (call: HttpCall) => Promise<void>): Route => ({ kind: 'http', handle });
+export const upgrade = (open: (call: Omit<HttpCall, 'res'>) => Promise<AttachedStdio>): Route => ({
+  kind: 'upgrade',
+  open,
+});
+
+/** Aborts when the client goes away, so long-running engine calls (wait, follow, events) stop with it. */
+export function abortOnClose(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => controller.abort());
+  return controller.signal;
+}

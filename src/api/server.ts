@@ -1,0 +1,80 @@
+/**
+ * The native REST API (docs/api.md) on plain node:http: attach and exec need the raw socket of an HTTP
+ * Upgrade, and logs, events, wait and image transfers stream, so Node's own server stays the clearest fit.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { asMarinaError, MarinaError } from '../errors.ts';
+import type { ApiContext, Route } from './api-types.ts';
+import { addContainerRoutes } from './container-routes.ts';
+import { bridgeStdio, isUpgradeRequest, rejectUpgrade } from './hijack.ts';
+import { sendError } from './http-io.ts';
+import { addImageRoutes, addVolumeRoutes } from './image-volume-routes.ts';
+import { Router } from './router.ts';
+import { addSystemRoutes } from './system-routes.ts';
+
+export type { ApiContext, SeedImage } from './api-types.ts';
+
+export function buildRouter(): Router<Route> {
+  const router = new Router<Route>();
+  addSystemRoutes(router);
+  addContainerRoutes(router);
+  addImageRoutes(router);
+  addVolumeRoutes(router);
+  return router;
+}
+
+function resolve(router: Router<Route>, req: IncomingMessage) {
+  const url = new URL(req.url ?? '/', 'http://marina');
+  const found = router.match(req.method ?? 'GET', url.pathname);
+  if (found === undefined)
+    throw new MarinaError('NotFound', `no API route ${req.method} ${url.pathname}: see docs/api.md`);
+  if (found === 'method-not-allowed') {
+    throw new MarinaError(
+      'NotFound',
+      `${url.pathname} does not take ${req.method}: see docs/api.md for its methods`,
+    );
+  }
+  return { route: found.handler, params: found.params, query: url.searchParams };
+}
+
+export function createApiServer(ctx: ApiContext): Server {
+  const router = buildRouter();
+  const log = (req: IncomingMessage, err: unknown) => {
+    const error = asMarinaError(err);
+    if (error.code === 'Internal')
+      ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+    else ctx.logger.debug({ code: error.code, method: req.method, url: req.url }, error.message);
+  };
+
+  const server = createServer(async (req, res) => {
+    try {
+      const { route, params, query } = resolve(router, req);
+      if (route.kind === 'upgrade') {
+        throw new MarinaError(
+          'Invalid',
+          `${req.url} streams stdio: send it with Connection: Upgrade and Upgrade: tcp`,
+        );
+      }
+      await route.handle({ req, res, params, query, ctx });
+    } catch (err) {
+      log(req, err);
+      if (!res.destroyed) sendError(res, err);
+    }
+  });
+
+  server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      if (!isUpgradeRequest(req.headers)) throw new MarinaError('Invalid', 'expected Connection: Upgrade');
+      const { route, params, query } = resolve(router, req);
+      if (route.kind !== 'upgrade')
+        throw new MarinaError('Invalid', `${req.url} is not a stdio stream; send it without Upgrade`);
+      bridgeStdio(await route.open({ req, params, query, ctx }), socket, head);
+    } catch (err) {
+      log(req, err);
+      rejectUpgrade(socket, err);
+    }
+  });
+  return server;
+}
