@@ -1,0 +1,121 @@
+/**
+ * marinad: parses flags, takes the state root's lock, creates the engine and serves the native API on a
+ * unix socket. SIGTERM/SIGINT stop accepting and close the engine; containers keep running under conmon
+ * and are picked up again by the next start (live restore).
+ */
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { createApiServer } from '../api/server.ts';
+import { marinaVersion } from '../api/version.ts';
+import { createEngine } from '../engine/create-engine.ts';
+import { parseMemory } from '../engine/config-parse.ts';
+import { asMarinaError } from '../errors.ts';
+import { listenOnSocket } from './listen.ts';
+import { acquirePidLock } from './pid-lock.ts';
+import { makeSeedImage } from './seed-images.ts';
+
+const version = marinaVersion;
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+interface DaemonFlags {
+  root: string;
+  socket: string;
+  logLevel: string;
+  logMaxSize: number;
+  logMaxFiles: number;
+  runc?: string;
+  conmon?: string;
+}
+
+function parseFlags(argv: string[]): DaemonFlags {
+  const asBytes = (value: string) => {
+    try {
+      return parseMemory(value, 'log size');
+    } catch (err) {
+      throw new InvalidArgumentError(asMarinaError(err).message);
+    }
+  };
+  const asCount = (value: string) => {
+    if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('use a whole number of files, at least 1');
+    return Number(value);
+  };
+  const asLevel = (value: string) => {
+    if (!logLevels.includes(value)) throw new InvalidArgumentError(`use one of ${logLevels.join(', ')}`);
+    return value;
+  };
+  return new Command('marinad')
+    .description('Marina container engine daemon')
+    .version(version)
+    .option('--root <dir>', 'state root', '/var/lib/marina')
+    .option('--socket <path>', 'unix socket of the API', '/run/marina/marina.sock')
+    .option('--log-level <level>', `daemon log level (${logLevels.join(', ')})`, asLevel, 'info')
+    .option('--log-max-size <size>', 'container log size before rotation', asBytes, 10 * 1024 * 1024)
+    .option('--log-max-files <n>', 'container log files kept, rotated ones included', asCount, 3)
+    .option('--runc <path>', 'runc binary')
+    .option('--conmon <path>', 'conmon binary')
+    .parse(argv)
+    .opts<DaemonFlags>();
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv);
+  const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, pino.destination(2));
+  if (process.getuid?.() !== 0) {
+    logger.fatal(
+      'marinad must run as root (it mounts file systems, creates cgroups and runs runc): try sudo marinad',
+    );
+    process.exit(1);
+  }
+  const root = resolve(flags.root);
+  const socketPath = resolve(flags.socket);
+  mkdirSync(root, { recursive: true, mode: 0o711 });
+  const releaseLock = acquirePidLock(join(root, 'marinad.lock'), root);
+
+  const engine = await createEngine({
+    root,
+    logger,
+    version,
+    attachHelperPath: join(dirname(fileURLToPath(import.meta.url)), 'marina-attach'),
+    runcPath: flags.runc,
+    conmonPath: flags.conmon,
+    logMaxBytes: flags.logMaxSize,
+    logMaxFiles: flags.logMaxFiles,
+  });
+  const server = createApiServer({ engine, logger, version, seedImage: makeSeedImage(engine) });
+  await listenOnSocket(server, socketPath);
+  logger.info({ socket: socketPath, root, version }, `marinad listening on unix://${socketPath}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down; containers keep running');
+    server.close();
+    // Streams such as events and follow keep connections open; they end with the daemon.
+    server.closeAllConnections();
+    try {
+      await engine.close();
+    } catch (err) {
+      logger.error({ err }, 'closing the engine failed');
+    }
+    try {
+      unlinkSync(socketPath);
+    } catch {
+      // Already gone: nothing to clean.
+    }
+    releaseLock();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  const error = asMarinaError(err);
+  process.stderr.write(`marinad: ${error.message}\n`);
+  if (error.code === 'Internal' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});
