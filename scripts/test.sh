@@ -29,9 +29,9 @@ if ((${#failed[@]} > 0)); then
   printf '\n!! failed before the tests: %s (see above); the tests run anyway, and npm test will exit 1\n' "${failed[*]}"
 fi
 
-step "unit tests (src/**/*.test.ts) and system tests (test/**/*.test.ts)"
+step "unit tests (src/**/*.test.ts, bench/**/*.test.ts) and system tests (test/**/*.test.ts)"
 shopt -s globstar nullglob
-unit_tests=(src/**/*.test.ts)
+unit_tests=(src/**/*.test.ts bench/**/*.test.ts)
 system_tests=(test/**/*.test.ts)
 if ((${#unit_tests[@]} + ${#system_tests[@]} == 0)); then
   echo "no test files found" >&2

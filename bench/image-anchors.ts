@@ -1,0 +1,87 @@
+/**
+ * The anchors Marina is measured against, both fed the same busybox image Marina runs (its `image save`
+ * tarball): raw `runc run` on a bundle unpacked from it (the floor: no daemon, no image or state
+ * bookkeeping) and `podman run` (a daemonless engine doing the same job as Marina).
+ * Everything they create lives under the directory given, so removing that directory (with
+ * test/harness.ts cleanupRoot, which also kills leftover processes and unmounts) undoes them.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runProcess } from '../test/harness.ts';
+
+async function mustRun(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
+  const r = await runProcess(cmd, args, { env, timeoutMs: 60_000 });
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+}
+
+export interface Anchor {
+  /** Runs `true` in a fresh container once; resolves when it has exited and is gone. */
+  runTrue(): Promise<void>;
+}
+
+/** Unpacks a `docker save` tarball's layers, in order, into `rootfs`. */
+function unpackSavedImage(imageTar: string, dir: string, rootfs: string): void {
+  const saved = join(dir, 'saved');
+  mkdirSync(saved, { recursive: true });
+  mkdirSync(rootfs, { recursive: true });
+  execFileSync('tar', ['-xf', imageTar, '-C', saved]);
+  const manifest = JSON.parse(readFileSync(join(saved, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+  for (const layer of manifest[0]?.Layers ?? [])
+    execFileSync('tar', ['-xf', join(saved, layer), '-C', rootfs]);
+}
+
+export function prepareRuncFloor(imageTar: string, dir: string): Anchor {
+  const bundle = join(dir, 'bundle');
+  const state = join(dir, 'runc');
+  unpackSavedImage(imageTar, dir, join(bundle, 'rootfs'));
+  execFileSync('runc', ['spec', '--bundle', bundle]);
+  const specPath = join(bundle, 'config.json');
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
+    process: { args: string[]; terminal: boolean };
+  };
+  spec.process.args = ['true'];
+  spec.process.terminal = false;
+  writeFileSync(specPath, JSON.stringify(spec));
+  let n = 0;
+  return {
+    // `runc run` (not detached) creates, starts, waits and deletes: one whole container life.
+    runTrue: () =>
+      mustRun('runc', ['--root', state, 'run', '--bundle', bundle, `bench-${process.pid}-${n++}`]),
+  };
+}
+
+/**
+ * Podman with its own storage and run dirs under `dir` and a containers.conf for this machine: runc (the
+ * runtime Marina drives), cgroupfs and file events (no systemd or journald here), and no default ulimits
+ * (no extra rlimit work that Marina does not do either).
+ */
+export async function preparePodman(imageTar: string, dir: string): Promise<Anchor> {
+  const conf = join(dir, 'containers.conf');
+  writeFileSync(
+    conf,
+    [
+      '[containers]',
+      'default_ulimits = []',
+      '[engine]',
+      'runtime = "runc"',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      '',
+    ].join('\n'),
+  );
+  const env = { CONTAINERS_CONF: conf };
+  const global = [
+    '--root',
+    join(dir, 'storage'),
+    '--runroot',
+    join(dir, 'run'),
+    '--tmpdir',
+    join(dir, 'tmp'),
+  ];
+  await mustRun('podman', [...global, 'load', '-q', '-i', imageTar], env);
+  return {
+    runTrue: () => mustRun('podman', [...global, 'run', '--rm', '--network=none', 'busybox', 'true'], env),
+  };
+}

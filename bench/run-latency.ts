@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:run-latency`: how long one `run --rm busybox true` takes through Marina's CLI and native
+ * API, side by side with raw `runc run` (the floor) and `podman run` (the anchor), in one run on one
+ * machine; then marinad's memory idle and with many containers running. Prints markdown tables.
+ * Flags: --iterations N (30), --warmup N (3), --containers N (100), --timeout-s N (900).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { cleanupRoot, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { CleanupStack } from './cleanup-stack.ts';
+import { type Anchor, preparePodman, prepareRuncFloor } from './image-anchors.ts';
+import { NativeClient } from './native-client.ts';
+import { latencyTable, markdownTable, mib, parseVmRss, ratioTable, summarize } from './stats.ts';
+
+function positiveInt(name: string, value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`--${name} must be a whole number ≥ 1, got "${value}"`);
+  return Number(value);
+}
+
+function readFlags() {
+  const { values } = parseArgs({
+    options: {
+      iterations: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '3' },
+      containers: { type: 'string', default: '100' },
+      'timeout-s': { type: 'string', default: '900' },
+    },
+  });
+  return {
+    iterations: positiveInt('iterations', values.iterations),
+    warmup: positiveInt('warmup', values.warmup),
+    containers: positiveInt('containers', values.containers),
+    timeoutMs: positiveInt('timeout-s', values['timeout-s']) * 1000,
+  };
+}
+
+function marinadRss(daemon: TestDaemon): number {
+  // marinad keeps its pid in the root's lock file.
+  const pid = readFileSync(join(daemon.root, 'marinad.lock'), 'utf8').trim();
+  const rss = parseVmRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (rss === undefined) throw new Error(`no VmRSS for marinad (pid ${pid})`);
+  return rss;
+}
+
+interface Measured {
+  label: string;
+  run: () => Promise<void>;
+  samples: number[];
+  error?: string;
+}
+
+/** Rounds of one run per measurement, interleaved so that drift in the machine hits all of them alike. */
+async function measureRounds(measured: Measured[], rounds: number, record: boolean): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const m of measured) {
+      if (m.error) continue;
+      const t0 = performance.now();
+      try {
+        await m.run();
+      } catch (err) {
+        m.error = err instanceof Error ? err.message : String(err);
+        console.error(`${m.label}: failed, left out from now on: ${m.error}`);
+        continue;
+      }
+      if (record) m.samples.push(performance.now() - t0);
+    }
+  }
+}
+
+async function apiRunTrue(client: NativeClient): Promise<void> {
+  const { id } = await client.create({ image: 'busybox', cmd: ['true'], autoRemove: true });
+  const { exit } = await client.wait(id, 'removed');
+  await client.start(id);
+  const code = await exit;
+  if (code !== 0) throw new Error(`container ${id} exited ${code}`);
+}
+
+async function manyContainers(client: NativeClient, daemon: TestDaemon, count: number): Promise<string[][]> {
+  const t0 = performance.now();
+  const ids = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const { id } = await client.create({ image: 'busybox', cmd: ['sleep', '300'] });
+      await client.start(id);
+      return id;
+    }),
+  );
+  const startedMs = performance.now() - t0;
+  const running = (await client.list()).filter((c) => ids.includes(c.id) && c.status === 'running').length;
+  if (running !== count)
+    throw new Error(`${running} of ${count} containers are running after start returned`);
+  const rss = marinadRss(daemon);
+  const t1 = performance.now();
+  await Promise.all(ids.map((id) => client.remove(id, true)));
+  const removedMs = performance.now() - t1;
+  const left = (await client.list(true)).filter((c) => ids.includes(c.id)).length;
+  return [
+    [
+      `start ${count} \`busybox sleep 300\` concurrently (API), until all running`,
+      `${(startedMs / 1000).toFixed(2)} s`,
+    ],
+    [`marinad RSS with ${count} running`, mib(rss)],
+    [
+      `remove all ${count} (force) concurrently`,
+      `${(removedMs / 1000).toFixed(2)} s${left ? ` (${left} left!)` : ''}`,
+    ],
+  ];
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags();
+  const cleanup = new CleanupStack();
+  cleanup.exitOnSignalsAndAfter(flags.timeoutMs);
+  try {
+    console.log('preparing: dependencies (with podman), build, daemon, anchors…');
+    execFileSync('bash', [join(projectRoot, 'scripts/install-deps.sh'), '--with-podman'], {
+      stdio: 'inherit',
+    });
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+
+    const work = mkdtempSync(join(tmpdir(), 'marina-bench-'));
+    cleanup.defer('remove the bench directory (runc and podman state)', () => cleanupRoot(work));
+    const daemon = await startDaemon();
+    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
+    const client = new NativeClient(daemon.socket);
+    cleanup.defer('close the API client', () => client.close());
+    const rssAtStart = marinadRss(daemon);
+
+    const imageTar = join(work, 'busybox.tar');
+    await daemon.ok(['image', 'save', '-o', imageTar, 'busybox']);
+    const runc: Anchor = prepareRuncFloor(imageTar, join(work, 'runc-floor'));
+    const podman: Anchor = await preparePodman(imageTar, join(work, 'podman'));
+
+    const measured: Measured[] = [
+      {
+        label: 'marina CLI: `marina run --rm busybox true`',
+        run: async () => {
+          await daemon.ok(['run', '--rm', 'busybox', 'true']);
+        },
+        samples: [],
+      },
+      { label: 'native API: create (autoRemove), wait, start', run: () => apiRunTrue(client), samples: [] },
+      { label: 'runc run (floor)', run: runc.runTrue, samples: [] },
+      { label: 'podman run --rm --network=none', run: podman.runTrue, samples: [] },
+    ];
+    const [cli, api, floor, anchor] = measured as [Measured, Measured, Measured, Measured];
+    console.log(`warm-up: ${flags.warmup} round(s); then ${flags.iterations} measured rounds, interleaved`);
+    await measureRounds(measured, flags.warmup, false);
+    await measureRounds(measured, flags.iterations, true);
+    const rssIdle = marinadRss(daemon);
+
+    const summaries = new Map(
+      measured.filter((m) => m.samples.length > 0).map((m) => [m, summarize(m.samples)]),
+    );
+    console.log(`\n## run --rm busybox true: wall time per container (${flags.iterations} rounds)\n`);
+    console.log(latencyTable([...summaries].map(([m, summary]) => ({ label: m.label, summary }))));
+    for (const m of measured.filter((x) => x.error)) console.log(`\n${m.label}: FAILED: ${m.error}`);
+    const ratio = (a: Measured, b: Measured) => summaries.get(a)!.median / summaries.get(b)!.median;
+    const checks = [];
+    if (summaries.has(cli) && summaries.has(anchor)) {
+      checks.push({ label: 'CLI median ÷ podman median', ratio: ratio(cli, anchor), target: 0.6 });
+    }
+    if (summaries.has(api) && summaries.has(floor)) {
+      checks.push({ label: 'API median ÷ runc median', ratio: ratio(api, floor), target: 1.5 });
+    }
+    console.log(`\n${ratioTable(checks)}`);
+
+    console.log('\n## marinad memory and many containers\n');
+    const rows = [
+      ['marinad RSS after start (busybox seeded)', mib(rssAtStart)],
+      ['marinad RSS idle, after the runs above', mib(rssIdle)],
+      ...(await manyContainers(client, daemon, flags.containers)),
+    ];
+    console.log(markdownTable(['measurement', 'value'], rows));
+    const versions = await Promise.all(
+      [
+        ['runc', '--version'],
+        ['podman', '--version'],
+      ].map(async ([cmd, arg]) => (await runProcess(cmd!, [arg!])).stdout.split('\n')[0]),
+    );
+    console.log(`\n${versions.join('; ')}; node ${process.version}`);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
