@@ -7,7 +7,6 @@ repo=$PWD
 
 root=/var/lib/marina
 socket=/run/marina/marina.sock
-pid_file=/run/marina/marinad.pid
 log_file=/var/log/marina/marinad.log
 marina=("$repo/bin/marina" --host "unix://$socket")
 
@@ -21,13 +20,6 @@ echo "up: building (npm run build)"
 npm run --silent build
 
 answers() { "${marina[@]}" version >/dev/null 2>&1; }
-
-# The pid file alone could name a recycled pid; trust it only when that process runs our daemon.
-running_pid() {
-  local pid
-  pid=$(cat "$pid_file" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dist/marinad.js" && echo "$pid"
-}
 
 print_next_steps() {
   cat <<EOF
@@ -43,20 +35,20 @@ Try:
   bin/marina run -d busybox sleep 300 && bin/marina ps
   bin/marina --help
   npm test        # typecheck, lint, unit and system tests (each test runs its own marinad)
-Stop it:
-  kill $1
+Stop it (containers keep running under conmon and are picked up at the next start):
+  bash scripts/down.sh
 EOF
 }
 
-if pid=$(running_pid); then
+if pid=$(bash scripts/marinad-pid.sh "$root"); then
   echo "up: marinad is already running (pid $pid); not starting a second one."
-  echo "up: it runs the code it was started with; to run the build just made: kill $pid && npm run up"
+  echo "up: it runs the code it was started with; to run the build just made: bash scripts/down.sh && npm run up"
   print_next_steps "$pid"
   exit 0
 fi
 if answers; then
-  echo "up: something already answers on $socket but was not started by 'npm run up' (no live pid in $pid_file);" >&2
-  echo "up: leaving it alone. Stop it, or run another daemon with its own --root and --socket (docs/getting-started.md)." >&2
+  echo "up: something already answers on $socket, but no marinad holds $root (another root?); leaving it alone." >&2
+  echo "up: stop it, or run a second daemon with its own --root and --socket (docs/getting-started.md)." >&2
   exit 1
 fi
 
@@ -65,12 +57,10 @@ echo "up: starting marinad (log: $log_file)"
 # setsid: the daemon must outlive this script's session (npm, the terminal) and its signals.
 setsid "$repo/bin/marinad" --root "$root" --socket "$socket" </dev/null >>"$log_file" 2>&1 &
 pid=$!
-echo "$pid" >"$pid_file"
 
 deadline=$((SECONDS + 30))
 until answers; do
   if ! kill -0 "$pid" 2>/dev/null; then
-    rm -f "$pid_file"
     echo "up: marinad exited during start-up; the end of $log_file:" >&2
     tail -n 30 "$log_file" >&2
     exit 1
