@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { ApiClient, readJsonLines } from '../src/cli/client.ts';
+import type { ContainerRecord, ContainerSummary } from '../src/engine/container-types.ts';
 import { cleanupRoot, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { type Anchor, preparePodman, prepareRuncFloor } from './image-anchors.ts';
-import { NativeClient } from './native-client.ts';
 import { latencyTable, markdownTable, mib, parseVmRss, ratioTable, summarize } from './stats.ts';
 
 function positiveInt(name: string, value: string): number {
@@ -71,32 +72,51 @@ async function measureRounds(measured: Measured[], rounds: number, record: boole
   }
 }
 
-async function apiRunTrue(client: NativeClient): Promise<void> {
-  const { id } = await client.create({ image: 'busybox', cmd: ['true'], autoRemove: true });
-  const { exit } = await client.wait(id, 'removed');
-  await client.start(id);
-  const code = await exit;
-  if (code !== 0) throw new Error(`container ${id} exited ${code}`);
+function createContainer(client: ApiClient, cmd: string[], autoRemove = false): Promise<ContainerRecord> {
+  return client.json<ContainerRecord>('POST', '/v1/containers', {
+    json: { image: 'busybox', cmd, autoRemove },
+  });
 }
 
-async function manyContainers(client: NativeClient, daemon: TestDaemon, count: number): Promise<string[][]> {
+/** What the CLI does for `run --rm busybox true`, minus attach (`true` prints nothing), from a warm client. */
+async function apiRunTrue(client: ApiClient): Promise<void> {
+  const { id } = await createContainer(client, ['true'], true);
+  // marinad sends the wait's headers once the wait is registered: from then on the exit cannot be missed.
+  const waiting = await client.send('POST', `/v1/containers/${id}/wait`, { query: { condition: 'removed' } });
+  await client.json('POST', `/v1/containers/${id}/start`);
+  let result: Record<string, unknown> | undefined;
+  await readJsonLines(waiting, (value) => {
+    result = value;
+  });
+  if (result?.exitCode !== 0) throw new Error(`container ${id}: wait answered ${JSON.stringify(result)}`);
+}
+
+function listContainers(client: ApiClient, all: boolean): Promise<ContainerSummary[]> {
+  return client.json<ContainerSummary[]>('GET', '/v1/containers', { query: { all } });
+}
+
+async function manyContainers(client: ApiClient, daemon: TestDaemon, count: number): Promise<string[][]> {
   const t0 = performance.now();
   const ids = await Promise.all(
     Array.from({ length: count }, async () => {
-      const { id } = await client.create({ image: 'busybox', cmd: ['sleep', '300'] });
-      await client.start(id);
+      const { id } = await createContainer(client, ['sleep', '300']);
+      await client.json('POST', `/v1/containers/${id}/start`);
       return id;
     }),
   );
   const startedMs = performance.now() - t0;
-  const running = (await client.list()).filter((c) => ids.includes(c.id) && c.status === 'running').length;
+  const running = (await listContainers(client, false)).filter(
+    (c) => ids.includes(c.id) && c.status === 'running',
+  ).length;
   if (running !== count)
     throw new Error(`${running} of ${count} containers are running after start returned`);
   const rss = marinadRss(daemon);
   const t1 = performance.now();
-  await Promise.all(ids.map((id) => client.remove(id, true)));
+  await Promise.all(
+    ids.map((id) => client.json('DELETE', `/v1/containers/${id}`, { query: { force: true } })),
+  );
   const removedMs = performance.now() - t1;
-  const left = (await client.list(true)).filter((c) => ids.includes(c.id)).length;
+  const left = (await listContainers(client, true)).filter((c) => ids.includes(c.id)).length;
   return [
     [
       `start ${count} \`busybox sleep 300\` concurrently (API), until all running`,
@@ -125,7 +145,7 @@ async function main(): Promise<void> {
     cleanup.defer('remove the bench directory (runc and podman state)', () => cleanupRoot(work));
     const daemon = await startDaemon();
     cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
-    const client = new NativeClient(daemon.socket);
+    const client = new ApiClient(`unix://${daemon.socket}`);
     cleanup.defer('close the API client', () => client.close());
     const rssAtStart = marinadRss(daemon);
 
