@@ -1,0 +1,50 @@
+/** Runs the few system tools the snapshotter needs (mount, umount, mknod, setfattr) without a shell. */
+import { execFile } from 'node:child_process';
+import { MarinaError } from '../errors.ts';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Resolves with the exit code and output; rejects with `Unavailable` only when the tool is not installed. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, args, { cwd: options.cwd, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT' && typeof err.code !== 'number') {
+        reject(
+          new MarinaError('Unavailable', `${command} is not installed; install it (Debian: apt-get install ${packageOf(command)})`, {
+            cause: err,
+          }),
+        );
+        return;
+      }
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    // A tool that exits without reading its input closes the pipe; its exit status says what went wrong.
+    child.stdin?.on('error', () => {});
+    if (options.input === undefined) child.stdin?.end();
+    else child.stdin?.end(options.input);
+  });
+}
+
+/** Like runCommand, but a non-zero exit is an `Internal` error carrying the tool's message. */
+export async function runChecked(command: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): Promise<string> {
+  const result = await runCommand(command, args, options);
+  if (result.code !== 0) {
+    throw new MarinaError('Internal', `${command} ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
+
+function packageOf(command: string): string {
+  if (command === 'setfattr') return 'attr';
+  if (command === 'mknod') return 'coreutils';
+  return 'mount';
+}
