@@ -37,7 +37,7 @@ function entry(id: string, name: string, over: Partial<ContainerRecord> = {}): C
     logPath: '',
     ...over,
   };
-  return { record, explicitlyStopped: false, anonymousVolumes: [] };
+  return { record, explicitlyStopped: false, anonymousVolumes: [], stopSignal: 'SIGTERM' };
 }
 
 function withStore(fn: (store: ContainerStore, db: StateDb) => void): void {

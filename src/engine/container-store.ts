@@ -2,7 +2,7 @@
  * The engine's containers table: one row per container, the record as JSON plus the columns that are
  * looked up or must be unique. Every write is one statement or one transaction (StateDb).
  */
-import { MarinaError, conflict, invalid, notFound } from '../errors.ts';
+import { type MarinaError, conflict, invalid, notFound } from '../errors.ts';
 import type { StateDb } from '../db/state-db.ts';
 import type { ContainerRecord } from './container-types.ts';
 
@@ -13,6 +13,8 @@ export interface ContainerEntry {
   explicitlyStopped: boolean;
   /** Volumes created for anonymous `-v /path` mounts, removed with `rm -v` and `--rm`. */
   anonymousVolumes: string[];
+  /** The request's stop signal, else the image's, else SIGTERM; fixed at create like Docker. */
+  stopSignal: string;
 }
 
 const migrations = [
@@ -43,8 +45,7 @@ export class ContainerStore {
   insert(entry: ContainerEntry): void {
     const { record } = entry;
     this.db.transaction(() => {
-      const holder = this.db.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', record.name);
-      if (holder) throw nameInUse(record.name, holder.id);
+      this.assertNameFree(record.name);
       this.db.run(
         'INSERT INTO containers (id, name, image_id, created, entry) VALUES (?, ?, ?, ?, ?)',
         record.id,
@@ -67,6 +68,12 @@ export class ContainerStore {
 
   nameHolder(name: string): string | undefined {
     return this.db.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', name)?.id;
+  }
+
+  /** Fails early, before a create has side effects, with the same error `insert` would give. */
+  assertNameFree(name: string): void {
+    const holder = this.nameHolder(name);
+    if (holder) throw nameInUse(name, holder);
   }
 
   /** By exact id, then exact name (`x` or `/x`), then unique id prefix, like Docker. */

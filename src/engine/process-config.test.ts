@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isMarinaError } from '../errors.ts';
-import { defaultPath, mergeEnv, mergeProcessConfig, processEnv } from './process-config.ts';
+import { defaultPath, mergeEnv, mergeProcessConfig } from './process-config.ts';
 
 const image = { Entrypoint: ['/entry.sh'], Cmd: ['serve', '--port', '80'], Env: ['PATH=/opt/bin', 'A=image'], WorkingDir: '/app', User: 'www' };
 
@@ -52,8 +52,6 @@ test('workdir and user: request wins, then image, then defaults', () => {
   assert.equal(mergeProcessConfig(image, { image: 'x', user: '' }).user, '');
 });
 
-test('process env adds HOSTNAME and TERM (tty only), container env wins', () => {
-  assert.deepEqual(processEnv(['PATH=/bin'], 'abc', false), ['HOSTNAME=abc', 'PATH=/bin']);
-  assert.deepEqual(processEnv(['TERM=vt100'], 'abc', true), ['HOSTNAME=abc', 'TERM=vt100']);
+test('mergeEnv: later lists win, first position kept', () => {
   assert.deepEqual(mergeEnv(['A=1', 'B=1'], ['A=2']), ['A=2', 'B=1']);
 });

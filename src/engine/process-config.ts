@@ -48,8 +48,3 @@ export function mergeProcessConfig(image: ImageRuntimeConfig | undefined, reques
     user: request.user ?? image?.User ?? '',
   };
 }
-
-/** The environment the process actually gets: the container's plus HOSTNAME, and TERM on a terminal. */
-export function processEnv(env: readonly string[], hostname: string, tty: boolean): string[] {
-  return mergeEnv([`HOSTNAME=${hostname}`], tty ? ['TERM=xterm'] : [], env);
-}

@@ -1,0 +1,765 @@
+/**
+ * The container service: lifecycle, exits, restart policies, waits, attach, logs and stats. It composes
+ * the image, snapshot, volume and runtime roles; every operation on one container runs under that
+ * container's lock, so a stop, an exit and a policy restart never interleave.
+ *
+ * Order of effects (docs/architecture.md): the row is written before the kernel objects it describes
+ * and removed after them, so a crash at any point leaves something reconcile can finish.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { MarinaError, conflict, invalid, isMarinaError } from '../errors.ts';
+import type { ImageRecord } from '../image/image-types.ts';
+import type { OciSpec } from '../runtime/oci-spec.ts';
+import type { Runtime, TerminalSize } from '../runtime/runtime.ts';
+import type { SpecInput, SpecMount } from '../runtime/spec-input.ts';
+import { resolveUser } from '../runtime/user.ts';
+import type { LayerSource, Snapshotter } from '../snapshot/snapshotter.ts';
+import type { VolumeService } from '../volume/volume-service.ts';
+import { AttachSession } from './attach-session.ts';
+import type {
+  ContainerCreateRequest,
+  ContainerMount,
+  ContainerRecord,
+  ContainerStats,
+  ContainerSummary,
+  EngineEvent,
+  LogEntry,
+  LogOptions,
+  WaitCondition,
+} from './container-types.ts';
+import { type ContainerEntry, type ContainerStore, noSuchContainer } from './container-store.ts';
+import { hostnameFile, hostsFile, networkChoice } from './etc-files.ts';
+import { onlineCpus, systemCpuNs } from './host-stats.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { bundleDir, cgroupsPathOf, exitsDir, logPathOf } from './layout.ts';
+import { generateId, randomName, shortId, validateName } from './names.ts';
+import { mergeProcessConfig } from './process-config.ts';
+import { decideRestart } from './restart-policy.ts';
+import type { AttachedStdio, ContainerService } from './services.ts';
+import { statusText } from './status-text.ts';
+
+export interface ImageResolver {
+  /** The image a reference names; `NotFound` when absent. */
+  resolve(reference: string): Promise<ImageRecord>;
+  layerSources(image: ImageRecord): readonly LayerSource[] | Promise<readonly LayerSource[]>;
+}
+
+/** What the cgroup of a running container reports. */
+export interface CgroupUsage {
+  cpuUsageNs: number;
+  memoryUsageBytes: number;
+  memoryLimitBytes: number;
+  memoryCacheBytes: number;
+  pids: number;
+  pidsLimit: number;
+}
+
+export interface ContainerServiceDeps {
+  root: string;
+  logger: Logger;
+  store: ContainerStore;
+  images: ImageResolver;
+  snapshotter: Snapshotter;
+  runtime: Runtime;
+  volumes: VolumeService;
+  emit(event: EngineEvent): void;
+  buildSpec(input: SpecInput): OciSpec;
+  /** Must be asked before `runtime.delete`, which removes the cgroup. */
+  wasOomKilled(cgroupsPath: string): Promise<boolean>;
+  cgroupUsage(cgroupsPath: string): Promise<CgroupUsage>;
+  readLogs(logPath: string, options: LogOptions, control: { signal?: AbortSignal; isRunning: () => boolean }): AsyncIterable<LogEntry>;
+  /** conmon's own log cap, the backstop while marinad is not rotating. */
+  logSizeMax: number;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve(result: { exitCode: number }): void;
+}
+
+const defaultStopTimeoutSeconds = 10;
+/** Docker's exit code when a start failed for a reason with no code of its own. */
+const exitUnknown = 128;
+const exitCodeUnknownAfterDowntime = 255;
+
+export class ContainerServiceImpl implements ContainerService {
+  private readonly deps: ContainerServiceDeps;
+  private readonly log: Logger;
+  private readonly mutex = new KeyedMutex();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly pendingAttaches = new Map<string, Set<AttachSession>>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly restartDelays = new Map<string, number>();
+
+  constructor(deps: ContainerServiceDeps) {
+    this.deps = deps;
+    this.log = deps.logger.child({ part: 'containers' });
+  }
+
+  // ---- create ---------------------------------------------------------------------------------------
+
+  async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
+    const { store } = this.deps;
+    const name = request.name ? validateName(request.name) : this.freeRandomName();
+    if (request.autoRemove && request.restartPolicy && request.restartPolicy.name !== 'no') {
+      throw invalid('conflicting options: --restart and --rm cannot be used together; drop one of them');
+    }
+    const network = networkChoice(request.networkMode);
+    validateMountTargets(request);
+    const image = await this.deps.images.resolve(request.image);
+    const processConfig = mergeProcessConfig(image.config.config, request);
+    store.assertNameFree(name);
+
+    const id = generateId();
+    const record: ContainerRecord = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      image: request.image,
+      imageId: image.id,
+      request,
+      ...processConfig,
+      hostname: request.hostname || (network === 'host' ? hostname() : shortId(id)),
+      mounts: [],
+      state: {
+        status: 'created',
+        running: false,
+        pid: 0,
+        exitCode: 0,
+        oomKilled: false,
+        error: '',
+        startedAt: '',
+        finishedAt: '',
+        restartCount: 0,
+      },
+      logPath: logPathOf(this.deps.root, id),
+    };
+    const entry: ContainerEntry = {
+      record,
+      explicitlyStopped: false,
+      anonymousVolumes: [],
+      stopSignal: request.stopSignal || image.config.config?.StopSignal || 'SIGTERM',
+    };
+    store.insert(entry);
+    try {
+      record.mounts = await this.resolveMounts(request, image, entry.anonymousVolumes);
+      await mkdir(bundleDir(this.deps.root, id), { recursive: true, mode: 0o700 });
+      await this.deps.snapshotter.ensureLayers(await this.deps.images.layerSources(image));
+      await this.deps.snapshotter.prepare(id, image.config.rootfs.diff_ids);
+      store.update(entry);
+    } catch (err) {
+      await this.removeArtifacts(entry, true);
+      store.delete(id);
+      throw err;
+    }
+    this.emit('create', record);
+    return record;
+  }
+
+  private freeRandomName(): string {
+    for (;;) {
+      const name = randomName();
+      if (!this.deps.store.nameHolder(name)) return name;
+    }
+  }
+
+  private async resolveMounts(
+    request: ContainerCreateRequest,
+    image: ImageRecord,
+    anonymous: string[],
+  ): Promise<ContainerMount[]> {
+    const mounts: ContainerMount[] = [];
+    for (const m of request.mounts ?? []) {
+      if (m.type === 'bind') {
+        // Docker creates a missing host directory for `-v`.
+        await mkdir(m.source, { recursive: true });
+        mounts.push({ type: 'bind', source: m.source, target: m.target, readOnly: !!m.readOnly });
+      } else if (m.type === 'volume') {
+        const volume = m.name ? await this.namedVolume(m.name) : await this.deps.volumes.create(undefined);
+        if (!m.name) anonymous.push(volume.name);
+        mounts.push({ type: 'volume', name: volume.name, source: volume.mountpoint, target: m.target, readOnly: !!m.readOnly });
+      } else {
+        mounts.push({ type: 'tmpfs', source: '', target: m.target, readOnly: false });
+      }
+    }
+    // VOLUME paths of the image get an anonymous volume unless the user mounted something there.
+    for (const target of Object.keys(image.config.config?.Volumes ?? {})) {
+      if (mounts.some((m) => m.target === target)) continue;
+      const volume = await this.deps.volumes.create(undefined);
+      anonymous.push(volume.name);
+      mounts.push({ type: 'volume', name: volume.name, source: volume.mountpoint, target, readOnly: false });
+    }
+    return mounts;
+  }
+
+  private async namedVolume(name: string) {
+    try {
+      return await this.deps.volumes.inspect(name);
+    } catch (err) {
+      if (!isMarinaError(err, 'NotFound')) throw err;
+      return await this.deps.volumes.create(name);
+    }
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------
+
+  async start(idOrName: string): Promise<void> {
+    const id = this.idOf(idOrName);
+    await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      const { status } = entry.record.state;
+      if (status === 'running') throw new MarinaError('NotModified', `container ${entry.record.name} is already running`);
+      if (status === 'removing' || status === 'dead') {
+        throw conflict(`cannot start container ${entry.record.name}: it is ${status}; remove it and create a new one`);
+      }
+      this.cancelRestart(id);
+      entry.record.state.restartCount = 0;
+      this.restartDelays.delete(id);
+      await this.startLocked(entry);
+    });
+  }
+
+  /** Mounts, writes the bundle, creates and starts the container; on failure records why and undoes it all. */
+  private async startLocked(entry: ContainerEntry): Promise<void> {
+    const { record } = entry;
+    const { id, request } = record;
+    const { runtime, snapshotter } = this.deps;
+    const bundle = bundleDir(this.deps.root, id);
+    let created = false;
+    try {
+      const rootfs = await snapshotter.mount(id);
+      await mkdir(bundle, { recursive: true, mode: 0o700 });
+      const spec = this.deps.buildSpec(await this.specInput(record, rootfs, bundle));
+      const { pid } = await runtime.create({
+        id,
+        bundleDir: bundle,
+        spec,
+        tty: !!request.tty,
+        openStdin: !!request.openStdin,
+        logPath: record.logPath,
+        logSizeMax: this.deps.logSizeMax,
+      });
+      created = true;
+      await this.connectPendingAttaches(id);
+      await runtime.start(id);
+      entry.explicitlyStopped = false;
+      Object.assign(record.state, {
+        status: 'running',
+        running: true,
+        pid,
+        exitCode: 0,
+        oomKilled: false,
+        error: '',
+        startedAt: new Date().toISOString(),
+      });
+      this.deps.store.update(entry);
+    } catch (err) {
+      if (created) await runtime.delete(id, { force: true }).catch((e) => this.log.warn({ err: e, id }, 'runc delete failed'));
+      await snapshotter.unmount(id).catch((e) => this.log.warn({ err: e, id }, 'unmount failed'));
+      throw await this.recordStartFailure(entry, err);
+    }
+    this.emit('start', record);
+  }
+
+  /**
+   * Like Docker: the container stays `created` with the start error and an exit code (127 command not
+   * found, 126 not executable, else 128), and is removed at once when it was run with --rm.
+   */
+  private async recordStartFailure(entry: ContainerEntry, err: unknown): Promise<MarinaError> {
+    const cause = isMarinaError(err) ? err : new MarinaError('Internal', err instanceof Error ? err.message : String(err), { cause: err });
+    const reported = cause.details?.exitCode;
+    const exitCode = typeof reported === 'number' ? reported : exitUnknown;
+    Object.assign(entry.record.state, {
+      status: 'created',
+      running: false,
+      pid: 0,
+      exitCode,
+      error: cause.message,
+      finishedAt: new Date().toISOString(),
+    });
+    this.deps.store.update(entry);
+    this.closePendingAttaches(entry.record.id);
+    this.resolveWaiters(entry.record.id, ['next-exit', 'not-running'], exitCode);
+    if (entry.record.request.autoRemove) await this.removeLocked(entry.record.id, true);
+    if (typeof reported === 'number' && cause.code === 'Internal') {
+      return new MarinaError('Invalid', cause.message, { cause, details: { ...cause.details, exitCode } });
+    }
+    return cause;
+  }
+
+  private async specInput(record: ContainerRecord, rootfs: string, bundle: string): Promise<SpecInput> {
+    const { request } = record;
+    const network = networkChoice(request.networkMode);
+    const etc = {
+      hostname: join(bundle, 'hostname'),
+      hosts: join(bundle, 'hosts'),
+      resolvConf: join(bundle, 'resolv.conf'),
+    };
+    await writeFile(etc.hostname, hostnameFile(record.hostname));
+    await writeFile(etc.hosts, hostsFile(network, await readOptional('/etc/hosts')));
+    await writeFile(etc.resolvConf, await readOptional('/etc/resolv.conf'));
+    const user = resolveUser(record.user, {
+      passwd: await readOptional(join(rootfs, 'etc/passwd')),
+      group: await readOptional(join(rootfs, 'etc/group')),
+    });
+    const tmpfsOptions = new Map(
+      (request.mounts ?? []).flatMap((m) => (m.type === 'tmpfs' ? [[m.target, m] as const] : [])),
+    );
+    const mounts: SpecMount[] = record.mounts.map((m) => {
+      if (m.type !== 'tmpfs') return { type: 'bind', source: m.source, target: m.target, readOnly: m.readOnly };
+      const t = tmpfsOptions.get(m.target);
+      return { type: 'tmpfs', target: m.target, sizeBytes: t?.sizeBytes, mode: t?.mode };
+    });
+    return {
+      rootfs,
+      readOnlyRootfs: !!request.readOnlyRootfs,
+      args: [record.path, ...record.args],
+      env: record.env,
+      cwd: record.workingDir,
+      user,
+      hostname: record.hostname,
+      tty: !!request.tty,
+      consoleSize: request.consoleSize,
+      mounts,
+      resources: { ...request.resources },
+      capAdd: request.capAdd ?? [],
+      capDrop: request.capDrop ?? [],
+      privileged: !!request.privileged,
+      noNewPrivileges: !!request.securityOpt?.noNewPrivileges,
+      seccomp: request.securityOpt?.seccomp ?? 'default',
+      cgroupsPath: cgroupsPathOf(record.id),
+      network: { mode: network },
+      etcFiles: etc,
+    };
+  }
+
+  // ---- exits and restart policies -------------------------------------------------------------------
+
+  /** The runtime saw `id` exit (or reconcile found it gone): record it and apply --rm or the policy. */
+  handleExit(id: string): Promise<void> {
+    return this.mutex.run(id, () => this.handleExitLocked(id));
+  }
+
+  private async handleExitLocked(id: string): Promise<void> {
+    const entry = this.deps.store.get(id);
+    if (entry?.record.state.status !== 'running') return;
+    const { runtime, snapshotter } = this.deps;
+    const reported = await runtime.exitCode(id).catch(() => undefined);
+    const exitCode = reported ?? exitCodeUnknownAfterDowntime;
+    const oomKilled = await this.deps.wasOomKilled(cgroupsPathOf(id)).catch(() => false);
+    await runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed'));
+    await snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed'));
+    const { state } = entry.record;
+    const ranForMs = Date.now() - Date.parse(state.startedAt);
+    Object.assign(state, {
+      status: 'exited',
+      running: false,
+      pid: 0,
+      exitCode,
+      oomKilled,
+      error: reported === undefined ? 'the exit code is unknown: the container ended while marinad was down and left none' : '',
+      finishedAt: new Date().toISOString(),
+    });
+    this.deps.store.update(entry);
+    if (oomKilled) this.emit('oom', entry.record);
+    this.emit('die', entry.record, { exitCode: String(exitCode) });
+    this.resolveWaiters(id, ['next-exit', 'not-running'], exitCode);
+
+    if (entry.record.request.autoRemove) {
+      await this.removeLocked(id, true);
+      return;
+    }
+    const decision = decideRestart({
+      policy: entry.record.request.restartPolicy,
+      exitCode,
+      explicitlyStopped: entry.explicitlyStopped,
+      restartCount: state.restartCount,
+      ranForMs: Number.isFinite(ranForMs) ? ranForMs : 0,
+      previousDelayMs: this.restartDelays.get(id) ?? 0,
+    });
+    if (decision.restart) this.scheduleRestart(entry, decision.delayMs);
+  }
+
+  /** Puts the container in `restarting` and starts it after `delayMs` unless someone intervenes. */
+  scheduleRestart(entry: ContainerEntry, delayMs: number): void {
+    const { id } = entry.record;
+    entry.record.state.status = 'restarting';
+    entry.record.state.restartCount += 1;
+    this.deps.store.update(entry);
+    this.restartDelays.set(id, delayMs);
+    this.emit('restart', entry.record);
+    this.cancelRestart(id);
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(id);
+      void this.mutex.run(id, () => this.restartFromPolicy(id));
+    }, delayMs);
+    this.restartTimers.set(id, timer);
+  }
+
+  private async restartFromPolicy(id: string): Promise<void> {
+    const entry = this.deps.store.get(id);
+    if (entry?.record.state.status !== 'restarting') return;
+    try {
+      await this.startLocked(entry);
+    } catch (err) {
+      this.log.warn({ err, id }, 'restart by policy failed; the container stays stopped');
+      const after = this.deps.store.get(id);
+      if (after && after.record.state.status === 'created') {
+        after.record.state.status = 'exited';
+        this.deps.store.update(after);
+      }
+    }
+  }
+
+  private cancelRestart(id: string): void {
+    const timer = this.restartTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.restartTimers.delete(id);
+  }
+
+  // ---- stop, kill, restart, remove ------------------------------------------------------------------
+
+  async stop(idOrName: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
+    const id = this.idOf(idOrName);
+    const exited = await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      entry.explicitlyStopped = true;
+      if (entry.record.state.status === 'restarting') {
+        this.cancelRestart(id);
+        entry.record.state.status = 'exited';
+        this.deps.store.update(entry);
+        return undefined;
+      }
+      if (entry.record.state.status !== 'running') {
+        throw new MarinaError('NotModified', `container ${entry.record.name} is already stopped`);
+      }
+      this.deps.store.update(entry);
+      const exit = this.nextExit(id);
+      await this.signal(id, options.signal || entry.stopSignal);
+      const timeout = options.timeoutSeconds ?? entry.record.request.stopTimeout ?? defaultStopTimeoutSeconds;
+      return { exit, timeout };
+    });
+    if (exited) {
+      const inTime = exited.timeout < 0 ? await exited.exit : await withTimeout(exited.exit, exited.timeout * 1000);
+      if (inTime === undefined) {
+        await this.signal(id, 'KILL', true);
+        await exited.exit;
+      }
+    }
+    const entry = this.deps.store.get(id);
+    if (entry) this.emit('stop', entry.record);
+  }
+
+  async kill(idOrName: string, signal = 'KILL'): Promise<void> {
+    const id = this.idOf(idOrName);
+    await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      if (entry.record.state.status !== 'running') {
+        throw conflict(`Cannot kill container: ${idOrName}: Container ${id} is not running`);
+      }
+      entry.explicitlyStopped = true;
+      this.deps.store.update(entry);
+      await this.deps.runtime.kill(id, signal);
+      this.emit('kill', entry.record, { signal });
+    });
+  }
+
+  async restart(idOrName: string, options: { timeoutSeconds?: number } = {}): Promise<void> {
+    const id = this.idOf(idOrName);
+    try {
+      await this.stop(id, options);
+    } catch (err) {
+      if (!isMarinaError(err, 'NotModified')) throw err;
+    }
+    await this.start(id);
+    const entry = this.deps.store.get(id);
+    if (entry) this.emit('restart', entry.record);
+  }
+
+  async remove(idOrName: string, options: { force?: boolean; removeVolumes?: boolean } = {}): Promise<void> {
+    const id = this.idOf(idOrName);
+    const exit = await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      const { status } = entry.record.state;
+      if (status !== 'running' && status !== 'restarting') return undefined;
+      if (!options.force) {
+        throw conflict(
+          `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
+        );
+      }
+      entry.explicitlyStopped = true;
+      this.cancelRestart(id);
+      if (status === 'restarting') {
+        entry.record.state.status = 'exited';
+        this.deps.store.update(entry);
+        return undefined;
+      }
+      this.deps.store.update(entry);
+      const next = this.nextExit(id);
+      await this.signal(id, 'KILL', true);
+      return next;
+    });
+    if (exit) await exit;
+    await this.mutex.run(id, () => this.removeLocked(id, !!options.removeVolumes));
+  }
+
+  /** Removes a stopped container: runtime state, snapshot, bundle, anonymous volumes if asked, then the row. */
+  private async removeLocked(id: string, removeVolumes: boolean): Promise<void> {
+    const entry = this.deps.store.get(id);
+    if (!entry) return;
+    if (entry.record.state.status === 'running') {
+      throw conflict(`container ${entry.record.name} was started again while being removed; stop it and retry`);
+    }
+    entry.record.state.status = 'removing';
+    this.deps.store.update(entry);
+    await this.removeArtifacts(entry, removeVolumes);
+    this.deps.store.delete(id);
+    this.cancelRestart(id);
+    this.restartDelays.delete(id);
+    this.closePendingAttaches(id);
+    this.emit('destroy', entry.record);
+    this.resolveWaiters(id, ['removed', 'next-exit', 'not-running'], entry.record.state.exitCode);
+  }
+
+  private async removeArtifacts(entry: ContainerEntry, removeVolumes: boolean): Promise<void> {
+    const { id } = entry.record;
+    await this.deps.runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed'));
+    await this.deps.snapshotter.remove(id);
+    await rm(bundleDir(this.deps.root, id), { recursive: true, force: true });
+    await rm(join(exitsDir(this.deps.root), id), { force: true });
+    if (!removeVolumes) return;
+    for (const name of entry.anonymousVolumes) {
+      await this.deps.volumes.remove(name, { force: true }).catch((err) => this.log.warn({ err, name }, 'volume removal failed'));
+    }
+  }
+
+  async prune(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const { record } of this.deps.store.all()) {
+      if (!['created', 'exited', 'dead'].includes(record.state.status)) continue;
+      const done = await this.mutex.run(record.id, async () => {
+        const entry = this.deps.store.get(record.id);
+        if (!entry || !['created', 'exited', 'dead'].includes(entry.record.state.status)) return false;
+        await this.removeLocked(record.id, false);
+        return true;
+      });
+      if (done) removed.push(record.id);
+    }
+    return removed;
+  }
+
+  private async signal(id: string, signal: string, all = false): Promise<void> {
+    try {
+      await this.deps.runtime.kill(id, signal, { all });
+    } catch (err) {
+      // The process may have exited on its own meanwhile; the exit handler records that.
+      if (isMarinaError(err, 'Invalid')) throw err;
+      this.log.debug({ err, id, signal }, 'signal not delivered');
+    }
+  }
+
+  // ---- wait -----------------------------------------------------------------------------------------
+
+  async wait(idOrName: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<{ exitCode: number }> {
+    const { record } = this.deps.store.find(idOrName);
+    const { status, exitCode } = record.state;
+    if (condition === 'not-running' && status !== 'running' && status !== 'restarting') return { exitCode };
+    signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { condition, resolve };
+      this.addWaiter(record.id, waiter);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.waiters.get(record.id)?.delete(waiter);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private nextExit(id: string): Promise<number> {
+    return new Promise((resolve) => this.addWaiter(id, { condition: 'next-exit', resolve: (r) => resolve(r.exitCode) }));
+  }
+
+  private addWaiter(id: string, waiter: Waiter): void {
+    const set = this.waiters.get(id) ?? new Set();
+    this.waiters.set(id, set);
+    set.add(waiter);
+  }
+
+  private resolveWaiters(id: string, conditions: WaitCondition[], exitCode: number): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const waiter of [...set]) {
+      if (!conditions.includes(waiter.condition)) continue;
+      set.delete(waiter);
+      waiter.resolve({ exitCode });
+    }
+    if (set.size === 0) this.waiters.delete(id);
+  }
+
+  // ---- queries --------------------------------------------------------------------------------------
+
+  async list(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+    const now = Date.now();
+    return this.deps.store
+      .all()
+      .filter(({ record }) => options.all || ['running', 'restarting', 'paused'].includes(record.state.status))
+      .map(({ record }) => ({
+        id: record.id,
+        name: record.name,
+        image: record.image,
+        imageId: record.imageId,
+        command: [record.path, ...record.args].join(' '),
+        created: record.created,
+        status: record.state.status,
+        statusText: statusText(record.state, now),
+        labels: record.request.labels ?? {},
+      }));
+  }
+
+  async inspect(idOrName: string): Promise<ContainerRecord> {
+    return this.deps.store.find(idOrName).record;
+  }
+
+  logs(idOrName: string, options: LogOptions, signal?: AbortSignal): AsyncIterable<LogEntry> {
+    const { id, logPath } = this.deps.store.find(idOrName).record;
+    const isRunning = () => {
+      const status = this.deps.store.get(id)?.record.state.status;
+      return status === 'running' || status === 'restarting';
+    };
+    return this.deps.readLogs(logPath, options, signal ? { signal, isRunning } : { isRunning });
+  }
+
+  async stats(idOrName: string): Promise<ContainerStats> {
+    const { record } = this.deps.store.find(idOrName);
+    if (record.state.status !== 'running') {
+      throw conflict(`container ${record.name} is not running: stats are only available for running containers`);
+    }
+    const [usage, procStat] = await Promise.all([
+      this.deps.cgroupUsage(cgroupsPathOf(record.id)),
+      readFile('/proc/stat', 'utf8'),
+    ]);
+    return {
+      id: record.id,
+      name: record.name,
+      read: new Date().toISOString(),
+      cpu: { totalUsageNs: usage.cpuUsageNs, systemUsageNs: systemCpuNs(procStat), onlineCpus: onlineCpus(procStat) },
+      memory: { usageBytes: usage.memoryUsageBytes, limitBytes: usage.memoryLimitBytes, cacheBytes: usage.memoryCacheBytes },
+      pids: { current: usage.pids, limit: usage.pidsLimit },
+    };
+  }
+
+  // ---- stdio ----------------------------------------------------------------------------------------
+
+  async attach(idOrName: string, options: { stdin: boolean }): Promise<AttachedStdio> {
+    const id = this.idOf(idOrName);
+    return await this.mutex.run(id, async () => {
+      const { record } = this.current(id, idOrName);
+      const { request } = record;
+      const stdin = options.stdin && !!request.openStdin;
+      if (record.state.status === 'running') {
+        const session = new AttachSession({ tty: !!request.tty, stdin, endsStdin: !!request.stdinOnce });
+        session.connect(await this.deps.runtime.attach(id, { stdin }));
+        return session;
+      }
+      const set = this.pendingAttaches.get(id) ?? new Set();
+      this.pendingAttaches.set(id, set);
+      const session: AttachSession = new AttachSession({
+        tty: !!request.tty,
+        stdin,
+        endsStdin: !!request.stdinOnce,
+        onClose: () => set.delete(session),
+      });
+      set.add(session);
+      return session;
+    });
+  }
+
+  private async connectPendingAttaches(id: string): Promise<void> {
+    const pending = this.pendingAttaches.get(id);
+    if (!pending) return;
+    this.pendingAttaches.delete(id);
+    for (const session of pending) {
+      if (session.isClosed) continue;
+      session.connect(await this.deps.runtime.attach(id, { stdin: session.input !== undefined }));
+    }
+  }
+
+  private closePendingAttaches(id: string): void {
+    const pending = this.pendingAttaches.get(id);
+    this.pendingAttaches.delete(id);
+    for (const session of pending ?? []) session.close();
+  }
+
+  async resize(idOrName: string, size: TerminalSize): Promise<void> {
+    const { record } = this.deps.store.find(idOrName);
+    if (record.state.status !== 'running') throw conflict(`container ${record.name} is not running`);
+    await this.deps.runtime.resize(record.id, size);
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------
+
+  private idOf(idOrName: string): string {
+    return this.deps.store.find(idOrName).record.id;
+  }
+
+  /** Re-reads the entry inside the lock: it may have changed or gone while waiting for it. */
+  private current(id: string, idOrName: string): ContainerEntry {
+    const entry = this.deps.store.get(id);
+    if (!entry) throw noSuchContainer(idOrName);
+    return entry;
+  }
+
+  private emit(action: string, record: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.deps.emit({
+      type: 'container',
+      action,
+      actor: { id: record.id, attributes: { name: record.name, image: record.image, ...record.request.labels, ...extra } },
+      timeNano: BigInt(Date.now()) * 1_000_000n,
+    });
+  }
+
+  /** Stops policy timers; containers keep running (live restore). */
+  close(): void {
+    for (const timer of this.restartTimers.values()) clearTimeout(timer);
+    this.restartTimers.clear();
+  }
+}
+
+function validateMountTargets(request: ContainerCreateRequest): void {
+  const seen = new Set<string>();
+  for (const m of request.mounts ?? []) {
+    if (!m.target.startsWith('/')) throw invalid(`invalid mount target "${m.target}": it must be an absolute path`, { field: 'mounts' });
+    if (seen.has(m.target)) throw invalid(`duplicate mount point "${m.target}": mount one thing per path`, { field: 'mounts' });
+    seen.add(m.target);
+    if (m.type === 'bind' && !m.source.startsWith('/')) {
+      throw invalid(`invalid bind mount source "${m.source}": give an absolute host path`, { field: 'mounts' });
+    }
+  }
+}
+
+async function readOptional(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
