@@ -73,6 +73,8 @@ export interface ContainerServiceDeps {
   readLogs(logPath: string, options: LogOptions, control: { signal?: AbortSignal; isRunning: () => boolean }): AsyncIterable<LogEntry>;
   /** conmon's own log cap, the backstop while marinad is not rotating. */
   logSizeMax: number;
+  /** Rotation watches the logs of running containers only. */
+  logRotation: { track(id: string, logPath: string): void; untrack(id: string): void };
 }
 
 interface Waiter {
@@ -256,6 +258,7 @@ export class ContainerServiceImpl implements ContainerService {
         startedAt: new Date().toISOString(),
       });
       this.deps.store.update(entry);
+      this.deps.logRotation.track(id, record.logPath);
     } catch (err) {
       if (created) await runtime.delete(id, { force: true }).catch((e) => this.log.warn({ err: e, id }, 'runc delete failed'));
       await snapshotter.unmount(id).catch((e) => this.log.warn({ err: e, id }, 'unmount failed'));
@@ -352,6 +355,7 @@ export class ContainerServiceImpl implements ContainerService {
     const oomKilled = await this.deps.wasOomKilled(cgroupsPathOf(id)).catch(() => false);
     await runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed'));
     await snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed'));
+    this.deps.logRotation.untrack(id);
     const { state } = entry.record;
     const ranForMs = Date.now() - Date.parse(state.startedAt);
     Object.assign(state, {
@@ -384,19 +388,50 @@ export class ContainerServiceImpl implements ContainerService {
   }
 
   /** Puts the container in `restarting` and starts it after `delayMs` unless someone intervenes. */
-  scheduleRestart(entry: ContainerEntry, delayMs: number): void {
+  private scheduleRestart(entry: ContainerEntry, delayMs: number): void {
     const { id } = entry.record;
     entry.record.state.status = 'restarting';
     entry.record.state.restartCount += 1;
     this.deps.store.update(entry);
     this.restartDelays.set(id, delayMs);
     this.emit('restart', entry.record);
+    this.armRestart(id, delayMs);
+  }
+
+  private armRestart(id: string, delayMs: number): void {
     this.cancelRestart(id);
     const timer = setTimeout(() => {
       this.restartTimers.delete(id);
       void this.mutex.run(id, () => this.restartFromPolicy(id));
     }, delayMs);
     this.restartTimers.set(id, timer);
+  }
+
+  // ---- live restore (driven by reconcile) -----------------------------------------------------------
+
+  /** Takes back a container that kept running while marinad was down. */
+  adopt(id: string, pid: number): Promise<void> {
+    return this.mutex.run(id, async () => {
+      const entry = this.deps.store.get(id);
+      if (entry?.record.state.status !== 'running') return;
+      entry.record.state.pid = pid;
+      this.deps.store.update(entry);
+      this.deps.logRotation.track(id, entry.record.logPath);
+    });
+  }
+
+  /** A policy restart that was pending when marinad went down happens now (it was already counted). */
+  resumeRestart(id: string): Promise<void> {
+    return this.mutex.run(id, async () => {
+      if (this.deps.store.get(id)?.record.state.status === 'restarting') this.armRestart(id, 0);
+    });
+  }
+
+  finishRemoval(id: string): Promise<void> {
+    return this.mutex.run(id, async () => {
+      const entry = this.deps.store.get(id);
+      if (entry) await this.removeLocked(id, !!entry.record.request.autoRemove);
+    });
   }
 
   private async restartFromPolicy(id: string): Promise<void> {
@@ -515,6 +550,7 @@ export class ContainerServiceImpl implements ContainerService {
     }
     entry.record.state.status = 'removing';
     this.deps.store.update(entry);
+    this.deps.logRotation.untrack(id);
     await this.removeArtifacts(entry, removeVolumes);
     this.deps.store.delete(id);
     this.cancelRestart(id);
