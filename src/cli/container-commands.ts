@@ -1,0 +1,477 @@
+/** Container verbs: run, create, start, stop, kill, restart, rm, wait, ps, logs, exec, stats, container prune. */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import type {
+  ContainerRecord,
+  ContainerStats,
+  ContainerSummary,
+  ExecRecord,
+} from '../engine/container-types.ts';
+import { FrameDecoder } from '../api/stdio-framing.ts';
+import { isMarinaError } from '../errors.ts';
+import { api, collect, Exit, print } from './cli-support.ts';
+import { DaemonUnreachable } from './client.ts';
+import { binarySize, columns, cpuPercent, psCommand, shortId, timeAgo } from './human.ts';
+import { buildCreateRequest, type CreateFlags } from './run-request.ts';
+import { runStdioSession, terminalSize } from './stdio-session.ts';
+
+const enc = encodeURIComponent;
+const ctr = (id: string) => `/v1/containers/${enc(id)}`;
+
+function addCreateOptions(command: Command): Command {
+  return command
+    .option('-i, --interactive', 'keep STDIN open')
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option(
+      '-e, --env <K=V|K>',
+      'set an environment variable (K alone takes it from your environment)',
+      collect,
+      [],
+    )
+    .option('--env-file <file>', 'read environment variables from a file', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:group]>', 'user name or uid')
+    .option('--name <name>', 'container name')
+    .option('--entrypoint <cmd>', "overwrite the image's entrypoint ('' clears it)")
+    .option('-v, --volume <spec>', 'bind mount /host:/ctr[:ro] or volume name:/ctr[:ro]', collect, [])
+    .option('--tmpfs <spec>', 'tmpfs mount /path[:size=64m,mode=1777]', collect, [])
+    .option('--read-only', "mount the container's root file system read-only")
+    .option('-m, --memory <bytes>', 'memory limit (e.g. 64m, 1g)')
+    .option('--cpus <number>', 'number of CPUs (e.g. 0.5)')
+    .option('--pids-limit <n>', 'maximum number of processes (-1 unlimited)')
+    .option('--restart <policy>', 'no, always, unless-stopped, on-failure[:N]')
+    .option('-h, --hostname <name>', 'container host name')
+    .option('--network <mode>', 'none (loopback only) or host')
+    .option('--cap-add <cap>', 'add a Linux capability', collect, [])
+    .option('--cap-drop <cap>', 'drop a Linux capability', collect, [])
+    .option('--privileged', 'give extended privileges to this container')
+    .option('--security-opt <opt>', 'no-new-privileges[:true|false] or seccomp=unconfined', collect, [])
+    .option('--stop-signal <signal>', 'signal to stop the container')
+    .option('--stop-timeout <seconds>', 'seconds to wait before killing the container on stop')
+    .option('-l, --label <k=v>', 'set a label', collect, []);
+}
+
+function createRequestFrom(image: string, command: string[], flags: CreateFlags) {
+  const envFiles = flags.envFile.map((file) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Exit(reportLocal(`cannot read --env-file ${file}: ${(err as Error).message}`));
+    }
+  });
+  return buildCreateRequest(image, command, flags, {
+    callerEnv: process.env,
+    hostCpus: availableParallelism(),
+    envFiles,
+    consoleSize: terminalSize(),
+  });
+}
+
+function reportLocal(message: string): number {
+  process.stderr.write(`marina: ${message}\n`);
+  return 125;
+}
+
+/** Forwards the signals a user sends this process to the container (docker's --sig-proxy). */
+function proxySignals(id: string): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const handlers = signals.map((signal) => {
+    const handler = () =>
+      void api()
+        .send('POST', `${ctr(id)}/kill`, { query: { signal } })
+        .catch(() => {});
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
+/** The exit code docker gives a container that could not start: 126/127 when the engine says so, else 125. */
+function startFailureExitCode(err: unknown): number {
+  const code = isMarinaError(err) ? err.details?.exitCode : undefined;
+  return typeof code === 'number' ? code : 125;
+}
+
+/**
+ * Attach, register the wait, start, stream until the output ends, then take the exit code from the wait.
+ * The wait is registered before start (its headers arrive first) so a fast exit is never missed.
+ */
+async function startAttached(
+  id: string,
+  options: { stdin: boolean; tty: boolean; autoRemove: boolean; sigProxy: boolean },
+): Promise<number> {
+  const client = api();
+  const up = await client.upgrade(`${ctr(id)}/attach`, { stdin: options.stdin });
+  const wait = await client.send('POST', `${ctr(id)}/wait`, {
+    query: { condition: options.autoRemove ? 'removed' : 'next-exit' },
+  });
+  const waitBody = (async () => {
+    let text = '';
+    for await (const chunk of wait) text += chunk;
+    return JSON.parse(text) as { exitCode?: number; message?: string };
+  })();
+  waitBody.catch(() => {});
+  try {
+    await client.send('POST', `${ctr(id)}/start`);
+  } catch (err) {
+    up.socket.destroy();
+    wait.destroy();
+    if (options.autoRemove) await client.send('DELETE', ctr(id), { query: { force: true } }).catch(() => {});
+    process.stderr.write(`marina: Error response from daemon: ${(err as Error).message}\n`);
+    throw new Exit(startFailureExitCode(err));
+  }
+  const stopProxy = options.sigProxy && !options.tty ? proxySignals(id) : () => {};
+  try {
+    await runStdioSession(up, {
+      stdin: options.stdin,
+      tty: options.tty,
+      resize: (size) =>
+        client.send('POST', `${ctr(id)}/resize`, { query: { h: size.height, w: size.width } }).then(() => {}),
+    });
+    const result = await waitBody;
+    if (typeof result.exitCode !== 'number') {
+      process.stderr.write(`marina: waiting for the container failed: ${result.message ?? 'no exit code'}\n`);
+      return 125;
+    }
+    return result.exitCode;
+  } finally {
+    stopProxy();
+  }
+}
+
+export function registerContainerCommands(program: Command): void {
+  addCreateOptions(
+    program
+      .command('run')
+      .description('Create and run a new container from an image')
+      .argument('<image>')
+      .argument('[command...]')
+      .passThroughOptions()
+      .option('-d, --detach', 'run in the background and print the container ID')
+      .option('--rm', 'remove the container when it exits')
+      .option('--sig-proxy <bool>', 'proxy received signals to the process (non-TTY)', 'true'),
+  ).action(async (image: string, command: string[], flags: CreateFlags & { sigProxy: string }) => {
+    let request: ReturnType<typeof buildCreateRequest>;
+    try {
+      request = createRequestFrom(image, command, flags);
+    } catch (err) {
+      if (err instanceof Exit) throw err;
+      throw new Exit(reportLocal(`${(err as Error).message}.\nSee 'marina run --help'.`));
+    }
+    const record = await api().json<ContainerRecord>('POST', '/v1/containers', { json: request });
+    if (flags.detach) {
+      try {
+        await api().send('POST', `${ctr(record.id)}/start`);
+      } catch (err) {
+        process.stderr.write(`marina: Error response from daemon: ${(err as Error).message}\n`);
+        throw new Exit(startFailureExitCode(err));
+      }
+      print(record.id);
+      return;
+    }
+    const code = await startAttached(record.id, {
+      stdin: Boolean(flags.interactive),
+      tty: Boolean(flags.tty),
+      autoRemove: Boolean(flags.rm),
+      sigProxy: flags.sigProxy !== 'false',
+    });
+    throw new Exit(code);
+  });
+
+  addCreateOptions(
+    program
+      .command('create')
+      .description('Create a new container')
+      .argument('<image>')
+      .argument('[command...]')
+      .passThroughOptions()
+      .option('--rm', 'remove the container when it exits'),
+  ).action(async (image: string, command: string[], flags: CreateFlags) => {
+    let request: ReturnType<typeof buildCreateRequest>;
+    try {
+      request = createRequestFrom(image, command, flags);
+    } catch (err) {
+      if (err instanceof Exit) throw err;
+      throw new Exit(reportLocal(`${(err as Error).message}.\nSee 'marina create --help'.`));
+    }
+    print((await api().json<ContainerRecord>('POST', '/v1/containers', { json: request })).id);
+  });
+
+  program
+    .command('start')
+    .description('Start one or more stopped containers')
+    .argument('<container...>')
+    .option('-a, --attach', "attach stdout/stderr and exit with the container's code")
+    .option('-i, --interactive', "attach the container's STDIN")
+    .action(async (names: string[], flags: { attach?: boolean; interactive?: boolean }) => {
+      if (flags.attach || flags.interactive) {
+        const record = await api().json<ContainerRecord>('GET', ctr(names[0]!));
+        const code = await startAttached(record.id, {
+          stdin: Boolean(flags.interactive),
+          tty: Boolean(record.request.tty),
+          autoRemove: Boolean(record.request.autoRemove),
+          sigProxy: true,
+        });
+        throw new Exit(code);
+      }
+      await forEach(names, (name) => api().send('POST', `${ctr(name)}/start`));
+    });
+
+  program
+    .command('stop')
+    .description('Stop one or more running containers')
+    .argument('<container...>')
+    .option('-t, --time <seconds>', 'seconds to wait before killing')
+    .option('-s, --signal <signal>', 'signal to send')
+    .action((names: string[], flags: { time?: string; signal?: string }) =>
+      forEach(names, (name) =>
+        api().send('POST', `${ctr(name)}/stop`, { query: { t: flags.time, signal: flags.signal } }),
+      ),
+    );
+
+  program
+    .command('kill')
+    .description('Kill one or more running containers')
+    .argument('<container...>')
+    .option('-s, --signal <signal>', 'signal to send', 'KILL')
+    .action((names: string[], flags: { signal: string }) =>
+      forEach(names, (name) => api().send('POST', `${ctr(name)}/kill`, { query: { signal: flags.signal } })),
+    );
+
+  program
+    .command('restart')
+    .description('Restart one or more containers')
+    .argument('<container...>')
+    .option('-t, --time <seconds>', 'seconds to wait before killing')
+    .action((names: string[], flags: { time?: string }) =>
+      forEach(names, (name) => api().send('POST', `${ctr(name)}/restart`, { query: { t: flags.time } })),
+    );
+
+  program
+    .command('rm')
+    .description('Remove one or more containers')
+    .argument('<container...>')
+    .option('-f, --force', 'kill and remove a running container')
+    .option('-v, --volumes', 'remove anonymous volumes of the container')
+    .action((names: string[], flags: { force?: boolean; volumes?: boolean }) =>
+      forEach(names, (name) =>
+        api().send('DELETE', ctr(name), { query: { force: flags.force, volumes: flags.volumes } }),
+      ),
+    );
+
+  program
+    .command('wait')
+    .description('Block until containers stop, then print their exit codes')
+    .argument('<container...>')
+    .action(async (names: string[]) => {
+      await forEach(
+        names,
+        async (name) => {
+          const res = await api().send('POST', `${ctr(name)}/wait`, { query: { condition: 'not-running' } });
+          let text = '';
+          for await (const chunk of res) text += chunk;
+          const body = JSON.parse(text) as { exitCode?: number; message?: string };
+          if (typeof body.exitCode !== 'number') throw new Error(body.message ?? 'wait failed');
+          print(String(body.exitCode));
+        },
+        false,
+      );
+    });
+
+  program
+    .command('ps')
+    .description('List containers')
+    .option('-a, --all', 'show all containers (default shows just running)')
+    .option('-q, --quiet', 'only display container IDs')
+    .option('--no-trunc', "don't truncate output")
+    .action(async (flags: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
+      const list = await api().json<ContainerSummary[]>('GET', '/v1/containers', {
+        query: { all: flags.all },
+      });
+      const id = (s: ContainerSummary) => (flags.trunc ? shortId(s.id) : s.id);
+      if (flags.quiet) {
+        for (const s of list) print(id(s));
+        return;
+      }
+      const now = Date.now();
+      print(
+        columns(
+          ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+          list.map((s) => [
+            id(s),
+            s.image,
+            psCommand(s.command, flags.trunc),
+            timeAgo(s.created, now),
+            s.statusText,
+            '',
+            s.name,
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command('logs')
+    .description('Fetch the logs of a container')
+    .argument('<container>')
+    .option('-f, --follow', 'follow log output')
+    .option('--since <time>', 'logs since a timestamp (RFC 3339 or unix seconds)')
+    .option('--until <time>', 'logs before a timestamp')
+    .option('-n, --tail <n>', 'number of lines from the end (or all)', 'all')
+    .option('-t, --timestamps', 'show timestamps')
+    .action(
+      async (
+        name: string,
+        flags: { follow?: boolean; since?: string; until?: string; tail: string; timestamps?: boolean },
+      ) => {
+        const res = await api().send('GET', `${ctr(name)}/logs`, {
+          query: {
+            follow: flags.follow,
+            since: flags.since,
+            until: flags.until,
+            tail: flags.tail,
+            timestamps: flags.timestamps,
+          },
+        });
+        const decoder = new FrameDecoder();
+        for await (const chunk of res) {
+          for (const frame of decoder.push(chunk as Buffer))
+            (frame.stream === 'stderr' ? process.stderr : process.stdout).write(frame.data);
+        }
+      },
+    );
+
+  program
+    .command('exec')
+    .description('Run a command in a running container')
+    .argument('<container>')
+    .argument('<command...>')
+    .passThroughOptions()
+    .option('-i, --interactive', 'keep STDIN open')
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option('-e, --env <K=V>', 'set an environment variable', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:group]>', 'user name or uid')
+    .option('--privileged', 'give extended privileges to the command')
+    .action(
+      async (
+        name: string,
+        command: string[],
+        flags: {
+          interactive?: boolean;
+          tty?: boolean;
+          env: string[];
+          workdir?: string;
+          user?: string;
+          privileged?: boolean;
+        },
+      ) => {
+        const client = api();
+        const exec = await client.json<ExecRecord>('POST', `${ctr(name)}/exec`, {
+          json: {
+            cmd: command,
+            env: flags.env.length > 0 ? flags.env : undefined,
+            workingDir: flags.workdir,
+            user: flags.user,
+            tty: flags.tty || undefined,
+            attachStdin: flags.interactive || undefined,
+            privileged: flags.privileged || undefined,
+            consoleSize: flags.tty ? terminalSize() : undefined,
+          },
+        });
+        const execPath = `/v1/exec/${enc(exec.id)}`;
+        const up = await client.upgrade(`${execPath}/start`);
+        await runStdioSession(up, {
+          stdin: Boolean(flags.interactive),
+          tty: Boolean(flags.tty),
+          resize: (size) =>
+            client
+              .send('POST', `${execPath}/resize`, { query: { h: size.height, w: size.width } })
+              .then(() => {}),
+        });
+        // The output ends a moment before the engine has recorded the exit code.
+        for (;;) {
+          const record = await client.json<ExecRecord>('GET', execPath);
+          if (!record.running && record.exitCode !== null) throw new Exit(record.exitCode);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      },
+    );
+
+  program
+    .command('stats')
+    .description('Display resource usage of containers')
+    .argument('[container...]')
+    .option('--no-stream', 'print one sample and exit')
+    .action(async (names: string[], flags: { stream: boolean }) => {
+      const ids =
+        names.length > 0
+          ? names
+          : (await api().json<ContainerSummary[]>('GET', '/v1/containers')).map((s) => s.id);
+      const sample = () =>
+        Promise.all(ids.map((id) => api().json<ContainerStats>('GET', `${ctr(id)}/stats`)));
+      let before = await sample();
+      do {
+        await new Promise((r) => setTimeout(r, 1000));
+        const after = await sample();
+        const table = statsTable(before, after);
+        process.stdout.write(flags.stream && process.stdout.isTTY ? `\x1b[2J\x1b[H${table}\n` : `${table}\n`);
+        before = after;
+      } while (flags.stream);
+    });
+
+  program
+    .command('container')
+    .description('Manage containers')
+    .command('prune')
+    .description('Remove all stopped containers')
+    .action(async () => {
+      const { deleted } = await api().json<{ deleted: string[] }>('POST', '/v1/containers/prune');
+      if (deleted.length > 0) print(['Deleted Containers:', ...deleted].join('\n'));
+      print('');
+      print(`Total reclaimed space: 0B`);
+    });
+}
+
+function statsTable(before: ContainerStats[], after: ContainerStats[]): string {
+  return columns(
+    ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'],
+    after.map((s, i) => {
+      const memPercent = s.memory.limitBytes > 0 ? (s.memory.usageBytes / s.memory.limitBytes) * 100 : 0;
+      return [
+        shortId(s.id),
+        s.name,
+        `${cpuPercent(before[i]!.cpu, s.cpu).toFixed(2)}%`,
+        `${binarySize(s.memory.usageBytes)} / ${binarySize(s.memory.limitBytes)}`,
+        `${memPercent.toFixed(2)}%`,
+        String(s.pids.current),
+      ];
+    }),
+  );
+}
+
+/**
+ * Applies a verb to each named container like docker: prints the name on success, reports each failure
+ * on stderr and exits 1 at the end if any failed.
+ */
+async function forEach(
+  names: string[],
+  action: (name: string) => Promise<unknown>,
+  echo = true,
+): Promise<void> {
+  let failed = false;
+  for (const name of names) {
+    try {
+      await action(name);
+      if (echo) print(name);
+    } catch (err) {
+      if (err instanceof DaemonUnreachable) throw err;
+      failed = true;
+      process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+    }
+  }
+  if (failed) throw new Exit(1);
+}

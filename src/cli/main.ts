@@ -1,0 +1,49 @@
+/**
+ * `marina`: docker-like verbs against marinad's native API. Start-up time is part of every `marina run`,
+ * so the compile cache goes on first and nothing but commander and node:http sits on the hot path.
+ */
+import { enableCompileCache } from 'node:module';
+
+enableCompileCache?.();
+
+const { Command, CommanderError } = await import('commander');
+const { closeApi, Exit, reportError, setHost } = await import('./cli-support.ts');
+const { registerContainerCommands } = await import('./container-commands.ts');
+const { registerOtherCommands } = await import('./other-commands.ts');
+const { marinaVersion } = await import('../api/version.ts');
+
+const program = new Command('marina')
+  .description('Marina: run containers with docker-like commands')
+  .version(marinaVersion, '--version', 'print the client version')
+  // Docker uses -h for --hostname, so help is --help only (inherited by every subcommand).
+  .helpOption('--help', 'display help for the command')
+  .option(
+    '-H, --host <url>',
+    'daemon socket (unix:///path); default $MARINA_HOST or unix:///run/marina/marina.sock',
+  )
+  .enablePositionalOptions()
+  .showSuggestionAfterError()
+  .exitOverride()
+  .hook('preAction', (command) => setHost(command.opts<{ host?: string }>().host));
+
+registerContainerCommands(program);
+registerOtherCommands(program);
+
+let exitCode = 0;
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander already printed usage errors; docker exits 125 for them, 0 for --help/--version.
+    exitCode = err.exitCode === 0 ? 0 : 125;
+  } else {
+    const command = process.argv[2];
+    exitCode =
+      err instanceof Exit
+        ? err.exitCode
+        : reportError(err, command === 'run' || command === 'create' ? 125 : 1);
+  }
+} finally {
+  closeApi();
+}
+process.exit(exitCode);

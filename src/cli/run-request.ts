@@ -1,0 +1,153 @@
+/**
+ * `marina run` / `marina create` flags → the API's ContainerCreateRequest. Pure: the caller reads env
+ * files and the terminal size; the flag spellings are parsed by the engine's config-parse, the same code
+ * the Docker API compat layer uses.
+ */
+import type { ContainerCreateRequest } from '../engine/container-types.ts';
+import {
+  parseCpus,
+  parseEnv,
+  parseLabels,
+  parseMemory,
+  parseRestartPolicy,
+  parseTmpfs,
+  parseVolume,
+} from '../engine/config-parse.ts';
+import { invalid } from '../errors.ts';
+
+export interface CreateFlags {
+  detach?: boolean;
+  rm?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  env: string[];
+  envFile: string[];
+  workdir?: string;
+  user?: string;
+  name?: string;
+  entrypoint?: string;
+  volume: string[];
+  tmpfs: string[];
+  readOnly?: boolean;
+  memory?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  restart?: string;
+  hostname?: string;
+  network?: string;
+  capAdd: string[];
+  capDrop: string[];
+  privileged?: boolean;
+  securityOpt: string[];
+  stopSignal?: string;
+  stopTimeout?: string;
+  label: string[];
+}
+
+export interface CreateContext {
+  callerEnv: Readonly<Record<string, string | undefined>>;
+  hostCpus: number;
+  /** Contents of the `--env-file` files, in flag order. */
+  envFiles: string[];
+  consoleSize?: { height: number; width: number };
+}
+
+/** Docker's env-file format: `NAME=value` or `NAME` (taken from the caller) per line; `#` comments. */
+export function envFileEntries(content: string): string[] {
+  return content
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+}
+
+function parseWholeNumber(value: string, flag: string, min: number): number {
+  if (!/^-?\d+$/.test(value) || Number(value) < min)
+    throw invalid(`invalid ${flag} value "${value}": use a whole number ≥ ${min}`, { field: flag });
+  return Number(value);
+}
+
+function parseSecurityOpts(options: readonly string[]): ContainerCreateRequest['securityOpt'] {
+  if (options.length === 0) return undefined;
+  const result: NonNullable<ContainerCreateRequest['securityOpt']> = {};
+  for (const option of options) {
+    const [key, value] = option.split(/[:=]/, 2) as [string, string | undefined];
+    if (key === 'no-new-privileges' && (value === undefined || value === 'true' || value === 'false')) {
+      result.noNewPrivileges = value !== 'false';
+    } else if (key === 'seccomp' && value === 'unconfined') {
+      result.seccomp = 'unconfined';
+    } else {
+      throw invalid(
+        `invalid --security-opt "${option}": marina supports no-new-privileges[:true|false] and seccomp=unconfined`,
+        {
+          field: 'security-opt',
+        },
+      );
+    }
+  }
+  return result;
+}
+
+function parseNetwork(mode: string | undefined): string | undefined {
+  if (mode === undefined) return undefined;
+  if (mode !== 'none' && mode !== 'host') {
+    throw invalid(`invalid --network "${mode}": marina supports none (loopback only) and host`, {
+      field: 'network',
+    });
+  }
+  return mode;
+}
+
+export function buildCreateRequest(
+  image: string,
+  command: string[],
+  flags: CreateFlags,
+  ctx: CreateContext,
+): ContainerCreateRequest {
+  const restartPolicy = flags.restart === undefined ? undefined : parseRestartPolicy(flags.restart);
+  if (flags.rm && restartPolicy && restartPolicy.name !== 'no') {
+    throw invalid(
+      'conflicting options: --restart and --rm (a container that removes itself cannot be restarted)',
+      { field: 'restart' },
+    );
+  }
+  const envEntries = [...ctx.envFiles.flatMap(envFileEntries), ...flags.env];
+  const resources = {
+    memoryBytes: flags.memory === undefined ? undefined : parseMemory(flags.memory),
+    nanoCpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus, ctx.hostCpus),
+    pidsLimit:
+      flags.pidsLimit === undefined ? undefined : parseWholeNumber(flags.pidsLimit, 'pids-limit', -1),
+  };
+  const request: ContainerCreateRequest = {
+    image,
+    name: flags.name,
+    cmd: command.length > 0 ? command : undefined,
+    entrypoint:
+      flags.entrypoint === undefined ? undefined : flags.entrypoint === '' ? [] : [flags.entrypoint],
+    env: envEntries.length > 0 ? parseEnv(envEntries, ctx.callerEnv) : undefined,
+    workingDir: flags.workdir,
+    user: flags.user,
+    hostname: flags.hostname,
+    tty: flags.tty || undefined,
+    openStdin: flags.interactive || undefined,
+    stdinOnce: flags.interactive && !flags.detach ? true : undefined,
+    labels: flags.label.length > 0 ? parseLabels(flags.label) : undefined,
+    mounts:
+      flags.volume.length + flags.tmpfs.length > 0
+        ? [...flags.volume.map(parseVolume), ...flags.tmpfs.map(parseTmpfs)]
+        : undefined,
+    readOnlyRootfs: flags.readOnly || undefined,
+    resources: Object.values(resources).some((v) => v !== undefined) ? resources : undefined,
+    restartPolicy,
+    autoRemove: flags.rm || undefined,
+    stopSignal: flags.stopSignal,
+    stopTimeout:
+      flags.stopTimeout === undefined ? undefined : parseWholeNumber(flags.stopTimeout, 'stop-timeout', 0),
+    networkMode: parseNetwork(flags.network),
+    privileged: flags.privileged || undefined,
+    capAdd: flags.capAdd.length > 0 ? flags.capAdd : undefined,
+    capDrop: flags.capDrop.length > 0 ? flags.capDrop : undefined,
+    securityOpt: parseSecurityOpts(flags.securityOpt),
+    consoleSize: flags.tty ? ctx.consoleSize : undefined,
+  };
+  return JSON.parse(JSON.stringify(request)) as ContainerCreateRequest;
+}
