@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MarinaError, conflict, invalid, isMarinaError } from '../errors.ts';
 import type { ImageRecord } from '../image/image-types.ts';
+import type { CgroupStats } from '../runtime/cgroups.ts';
 import type { OciSpec } from '../runtime/oci-spec.ts';
 import type { Runtime, TerminalSize } from '../runtime/runtime.ts';
 import type { SpecInput, SpecMount } from '../runtime/spec-input.ts';
@@ -47,16 +48,6 @@ export interface ImageResolver {
   layerSources(image: ImageRecord): readonly LayerSource[] | Promise<readonly LayerSource[]>;
 }
 
-/** What the cgroup of a running container reports. */
-export interface CgroupUsage {
-  cpuUsageNs: number;
-  memoryUsageBytes: number;
-  memoryLimitBytes: number;
-  memoryCacheBytes: number;
-  pids: number;
-  pidsLimit: number;
-}
-
 export interface ContainerServiceDeps {
   root: string;
   logger: Logger;
@@ -69,7 +60,7 @@ export interface ContainerServiceDeps {
   buildSpec(input: SpecInput): OciSpec;
   /** Must be asked before `runtime.delete`, which removes the cgroup. */
   wasOomKilled(cgroupsPath: string): Promise<boolean>;
-  cgroupUsage(cgroupsPath: string): Promise<CgroupUsage>;
+  readCgroupStats(cgroupsPath: string): Promise<CgroupStats>;
   readLogs(logPath: string, options: LogOptions, control: { signal?: AbortSignal; isRunning: () => boolean }): AsyncIterable<LogEntry>;
   /** conmon's own log cap, the backstop while marinad is not rotating. */
   logSizeMax: number;
@@ -677,17 +668,17 @@ export class ContainerServiceImpl implements ContainerService {
     if (record.state.status !== 'running') {
       throw conflict(`container ${record.name} is not running: stats are only available for running containers`);
     }
-    const [usage, procStat] = await Promise.all([
-      this.deps.cgroupUsage(cgroupsPathOf(record.id)),
+    const [cgroup, procStat] = await Promise.all([
+      this.deps.readCgroupStats(cgroupsPathOf(record.id)),
       readFile('/proc/stat', 'utf8'),
     ]);
     return {
       id: record.id,
       name: record.name,
       read: new Date().toISOString(),
-      cpu: { totalUsageNs: usage.cpuUsageNs, systemUsageNs: systemCpuNs(procStat), onlineCpus: onlineCpus(procStat) },
-      memory: { usageBytes: usage.memoryUsageBytes, limitBytes: usage.memoryLimitBytes, cacheBytes: usage.memoryCacheBytes },
-      pids: { current: usage.pids, limit: usage.pidsLimit },
+      cpu: { totalUsageNs: cgroup.cpu.totalUsageNs, systemUsageNs: systemCpuNs(procStat), onlineCpus: onlineCpus(procStat) },
+      memory: { usageBytes: cgroup.memory.usageBytes, limitBytes: cgroup.memory.limitBytes, cacheBytes: cgroup.memory.cacheBytes },
+      pids: cgroup.pids,
     };
   }
 
@@ -761,10 +752,11 @@ export class ContainerServiceImpl implements ContainerService {
     });
   }
 
-  /** Stops policy timers; containers keep running (live restore). */
-  close(): void {
+  /** Stops policy timers and lets operations in flight finish; containers keep running (live restore). */
+  async close(): Promise<void> {
     for (const timer of this.restartTimers.values()) clearTimeout(timer);
     this.restartTimers.clear();
+    await this.mutex.idle();
   }
 }
 

@@ -30,3 +30,19 @@ test('different keys run concurrently', async () => {
   release();
   await blocked;
 });
+
+test('idle waits for everything queued', async () => {
+  const mutex = new KeyedMutex();
+  let done = 0;
+  void mutex.run('a', async () => {
+    await tick();
+    done++;
+  });
+  void mutex.run('b', async () => {
+    await tick();
+    await tick();
+    done++;
+  });
+  await mutex.idle();
+  assert.equal(done, 2);
+});
