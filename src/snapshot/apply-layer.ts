@@ -291,7 +291,8 @@ class LayerWriter {
     for (const ancestor of ancestorsOf(target)) {
       if (this.#knownDirs.has(ancestor)) continue;
       const stats = await lstatOrUndefined(this.#abs(ancestor));
-      if (!stats?.isDirectory()) {
+      if (!stats) throw this.#linkOutsideLayer(name, linkname);
+      if (!stats.isDirectory()) {
         throw invalid(
           `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, whose parent ${quoted(ancestor)} is not a directory of this layer`,
         );
@@ -299,11 +300,7 @@ class LayerWriter {
       this.#knownDirs.add(ancestor);
     }
     const targetStats = target === '' ? undefined : await lstatOrUndefined(this.#abs(target));
-    if (!targetStats) {
-      throw invalid(
-        `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, which is not in this layer (links into lower layers are not supported)`,
-      );
-    }
+    if (!targetStats) throw this.#linkOutsideLayer(name, linkname);
     if (targetStats.isDirectory()) {
       throw invalid(`layer entry ${quoted(name)} is a hard link to the directory ${quoted(linkname)}`);
     }
@@ -311,6 +308,12 @@ class LayerWriter {
     await this.#removeExisting(path);
     // link(2) does not follow a symlink in the target, so this links the symlink itself, as tar means it.
     await link(this.#abs(target), this.#abs(path));
+  }
+
+  #linkOutsideLayer(name: string, linkname: string): MarinaError {
+    return invalid(
+      `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, which is not in this layer (links into lower layers are not supported)`,
+    );
   }
 
   async #setOwner(abs: string, header: EntryHeader): Promise<void> {
