@@ -7,6 +7,8 @@
  *   - stdin is forwarded raw; at stdin EOF the socket's write side is shut down, which makes conmon
  *     close the container's stdin (unless it runs with --leave-stdin-open).
  * With -n stdin is not read at all, so attaching without stdin never closes the container's stdin.
+ * Once connected it writes one empty stdout frame: the caller knows it may start the process without
+ * missing output.
  * Exits 0 when conmon closes the socket, 1 on errors (message on stderr).
  */
 #include <errno.h>
@@ -99,6 +101,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "marina-attach: cannot connect to %s: %s\n", path, strerror(errno));
         return 1;
     }
+    static const unsigned char connected[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+    if (write_all(STDOUT_FILENO, connected, sizeof(connected)) != 0) return 1;
     for (;;) {
         struct pollfd fds[2] = {{.fd = sock, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
         if (poll(fds, use_stdin ? 2 : 1, -1) < 0) {

@@ -1,0 +1,87 @@
+/** The runc command line (`runc --root R …`) for the calls marinad makes itself. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { invalid, MarinaError } from '../../errors.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface RuncState {
+  id: string;
+  pid: number;
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  bundle: string;
+}
+
+const notFound = (stderr: string) => /does not exist|not found/i.test(stderr);
+
+/** `TERM`, `SIGTERM`, `15`, `SIGRTMIN+3`; anything else could smuggle an option into runc's command line. */
+export function checkSignal(signal: string): string {
+  if (!/^(\d{1,2}|(SIG)?[A-Z][A-Z0-9]*([+-]\d{1,2})?)$/i.test(signal)) {
+    throw invalid(`invalid signal "${signal}": use a name like SIGTERM or KILL, or a number`, { signal });
+  }
+  return signal.toUpperCase();
+}
+
+export class Runc {
+  readonly path: string;
+  readonly root: string;
+
+  constructor(path: string, root: string) {
+    this.path = path;
+    this.root = root;
+  }
+
+  private async run(args: string[]): Promise<string> {
+    try {
+      const { stdout } = await execFileAsync(this.path, ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
+      return stdout;
+    } catch (err) {
+      const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new MarinaError('Unavailable', `runc not found at ${this.path}: install runc or set the runtime path`, { cause: err });
+      }
+      throw new MarinaError('Internal', `runc ${args[0]} failed: ${stderr || String(err)}`, { cause: err, details: { stderr } });
+    }
+  }
+
+  private static stderrOf(err: unknown): string {
+    const details = err instanceof MarinaError ? err.details : undefined;
+    return String(details?.stderr ?? '');
+  }
+
+  start(id: string): Promise<string> {
+    return this.run(['start', id]);
+  }
+
+  async kill(id: string, signal: string, all: boolean): Promise<void> {
+    try {
+      await this.run(['kill', ...(all ? ['--all'] : []), id, checkSignal(signal)]);
+    } catch (err) {
+      const stderr = Runc.stderrOf(err);
+      if (notFound(stderr)) throw new MarinaError('NotFound', `container ${id} is not known to runc`);
+      if (/not running|process already finished/i.test(stderr)) throw new MarinaError('Conflict', `container ${id} is not running`);
+      throw err;
+    }
+  }
+
+  async delete(id: string, force: boolean): Promise<void> {
+    try {
+      await this.run(['delete', ...(force ? ['--force'] : []), id]);
+    } catch (err) {
+      if (!notFound(Runc.stderrOf(err))) throw err;
+    }
+  }
+
+  async state(id: string): Promise<RuncState | undefined> {
+    try {
+      return JSON.parse(await this.run(['state', id])) as RuncState;
+    } catch (err) {
+      if (notFound(Runc.stderrOf(err))) return undefined;
+      throw err;
+    }
+  }
+
+  async list(): Promise<RuncState[]> {
+    return (JSON.parse(await this.run(['list', '-f', 'json'])) as RuncState[] | null) ?? [];
+  }
+}
