@@ -1,0 +1,142 @@
+/**
+ * The API layer over a real unix socket, with a stand-in engine: status mapping, validation, the wait
+ * contract (headers before the exit), and the hijacked stdio stream in both directions.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import type { AttachedStdio, Engine } from '../engine/services.ts';
+import { notFound } from '../errors.ts';
+import { createApiServer } from './server.ts';
+import { FrameDecoder } from './stdio-framing.ts';
+
+function standInEngine() {
+  let exit: (code: number) => void = () => {};
+  const stdin = new PassThrough();
+  const output = new PassThrough({ objectMode: true });
+  const containers = {
+    inspect: async (id: string) => {
+      if (id !== 'c1') throw notFound(`no such container: ${id}`);
+      return { id: 'c1' };
+    },
+    wait: () => new Promise<{ exitCode: number }>((resolve) => (exit = (exitCode) => resolve({ exitCode }))),
+    attach: async (): Promise<AttachedStdio> => ({ output, input: stdin, tty: false, close: () => {} }),
+  };
+  return { engine: { containers } as unknown as Engine, exit: (code: number) => exit(code), stdin, output };
+}
+
+async function withServer(t: import('node:test').TestContext, engine: Engine) {
+  const dir = mkdtempSync(join(tmpdir(), 'marina-api-'));
+  const socketPath = join(dir, 'api.sock');
+  const server = createApiServer({
+    engine,
+    logger: pino({ level: 'silent' }),
+    version: 'test',
+    seedImage: async () => ({ reference: 'x' }),
+  });
+  await new Promise<void>((r) => server.listen(socketPath, r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return socketPath;
+}
+
+function call(socketPath: string, method: string, path: string, body?: unknown) {
+  return new Promise<{ status: number; json: unknown }>((resolve, reject) => {
+    const req = request(
+      { socketPath, method, path, headers: { 'content-type': 'application/json' } },
+      async (res) => {
+        let text = '';
+        for await (const chunk of res) text += chunk;
+        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+test('errors carry the status of their code and a {code, message} body', async (t) => {
+  const socketPath = await withServer(t, standInEngine().engine);
+  assert.deepEqual(await call(socketPath, 'GET', '/v1/containers/nope'), {
+    status: 404,
+    json: { code: 'NotFound', message: 'no such container: nope' },
+  });
+  const unknown = await call(socketPath, 'GET', '/v2/whatever');
+  assert.equal(unknown.status, 404);
+  assert.equal((unknown.json as { code: string }).code, 'NotFound');
+  const bad = await call(socketPath, 'POST', '/v1/containers', { image: 'busybox', tty: 'yes' });
+  assert.equal(bad.status, 400);
+  assert.deepEqual((bad.json as { details: unknown }).details, { field: 'tty' });
+});
+
+test('wait sends its headers before the container exits, and the exit code after', async (t) => {
+  const stand = standInEngine();
+  const socketPath = await withServer(t, stand.engine);
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+    request(
+      { socketPath, method: 'POST', path: '/v1/containers/c1/wait?condition=next-exit' },
+      resolve,
+    ).end(),
+  );
+  assert.equal(res.statusCode, 200);
+  stand.exit(42);
+  let text = '';
+  for await (const chunk of res) text += chunk;
+  assert.deepEqual(JSON.parse(text), { exitCode: 42 });
+});
+
+test('attach upgrades, frames output by stream, forwards stdin and its EOF', async (t) => {
+  const stand = standInEngine();
+  const socketPath = await withServer(t, stand.engine);
+  const { socket, contentType } = await new Promise<{ socket: Socket; contentType: string | undefined }>(
+    (resolve, reject) => {
+      const req = request({
+        socketPath,
+        method: 'POST',
+        path: '/v1/containers/c1/attach?stdin=1',
+        headers: { connection: 'Upgrade', upgrade: 'tcp' },
+      });
+      req.on('upgrade', (res, s) =>
+        resolve({ socket: s as Socket, contentType: res.headers['content-type'] }),
+      );
+      req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
+      req.end();
+    },
+  );
+  assert.equal(contentType, 'application/vnd.docker.multiplexed-stream');
+
+  const received: Buffer[] = [];
+  stand.stdin.on('data', (b: Buffer) => received.push(b));
+  const stdinEnded = new Promise((r) => stand.stdin.once('end', r));
+  socket.end('hello');
+  await stdinEnded;
+  assert.equal(Buffer.concat(received).toString(), 'hello');
+
+  stand.output.write({ stream: 'stdout', data: Buffer.from('out') });
+  stand.output.end({ stream: 'stderr', data: Buffer.from('err') });
+  const decoder = new FrameDecoder();
+  const frames = [];
+  for await (const chunk of socket) frames.push(...decoder.push(chunk as Buffer));
+  assert.deepEqual(
+    frames.map((f) => [f.stream, f.data.toString()]),
+    [
+      ['stdout', 'out'],
+      ['stderr', 'err'],
+    ],
+  );
+});
+
+test('a stdio route without Upgrade is refused', async (t) => {
+  const socketPath = await withServer(t, standInEngine().engine);
+  const res = await call(socketPath, 'POST', '/v1/containers/c1/attach');
+  assert.equal(res.status, 400);
+});
