@@ -160,12 +160,10 @@ class LayerWriter {
       case 'contiguous-file':
       case null:
       case undefined:
-        await this.#removeExisting(path);
-        await this.#writeFile(abs, body, header, mode, mtime);
+        await this.#replacing(path, () => this.#writeFile(abs, body, header, mode, mtime));
         break;
       case 'symlink':
-        await this.#removeExisting(path);
-        await symlink(header.linkname ?? '', abs);
+        await this.#replacing(path, () => symlink(header.linkname ?? '', abs));
         await this.#setOwner(abs, header);
         await lutimes(abs, mtime, mtime);
         break;
@@ -232,6 +230,20 @@ class LayerWriter {
       throw invalid(`layer entry ${quoted(name)} needs ${quoted(path)} to be a directory, but the layer has a file there`);
     }
     this.#knownDirs.add(path);
+  }
+
+  /**
+   * Creates `path` with `create`, which must fail with EEXIST when something is already there; that is then
+   * replaced. Trying first saves an lstat per entry: layers rarely repeat a path.
+   */
+  async #replacing(path: string, create: () => Promise<void>): Promise<void> {
+    try {
+      await create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await this.#removeExisting(path);
+      await create();
+    }
   }
 
   /** A later entry for the same path replaces the earlier one, except that a directory stays a directory. */
@@ -305,9 +317,8 @@ class LayerWriter {
       throw invalid(`layer entry ${quoted(name)} is a hard link to the directory ${quoted(linkname)}`);
     }
     if (target === path) return;
-    await this.#removeExisting(path);
     // link(2) does not follow a symlink in the target, so this links the symlink itself, as tar means it.
-    await link(this.#abs(target), this.#abs(path));
+    await this.#replacing(path, () => link(this.#abs(target), this.#abs(path)));
   }
 
   #linkOutsideLayer(name: string, linkname: string): MarinaError {
