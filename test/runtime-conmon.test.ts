@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -208,6 +208,7 @@ test('memory limit: the OOM killer ends the container with 137 and the cgroup sa
   await runtime.start(run.id);
   assert.equal(await code, 137);
   assert.equal(await wasOomKilled(run.cgroupsPath), true);
+  assert.ok(existsSync(join(run.bundleDir, 'oom')), 'conmon marks the OOM kill in the bundle, not in our cwd');
 });
 
 test('pids limit stops a fork bomb', { timeout: 60_000 }, async (t) => {

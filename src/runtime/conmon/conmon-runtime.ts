@@ -56,8 +56,10 @@ function lineReader(stream: Readable): () => Promise<SyncMessage | undefined> {
   };
 }
 
-function launchMonitor(conmonPath: string, args: string[], withAttachPipe: boolean): LaunchingMonitor {
+function launchMonitor(conmonPath: string, args: string[], dir: string, withAttachPipe: boolean): LaunchingMonitor {
   const launcher = spawn(conmonPath, args, {
+    // conmon writes relative files there (an `oom` marker when the memory cgroup kills the container).
+    cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(withAttachPipe ? (['pipe'] as const) : [])],
     env: {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -142,6 +144,7 @@ export class ConmonRuntime implements Runtime {
     const monitor = launchMonitor(
       this.options.conmonPath,
       createArgs(this.paths, { ...options, exitDir: this.options.exitDir }),
+      options.bundleDir,
       false,
     );
     try {
@@ -248,6 +251,7 @@ export class ConmonRuntime implements Runtime {
     const monitor = launchMonitor(
       this.options.conmonPath,
       execArgs(this.paths, { containerId: id, execId: options.execId, dir, processSpecPath, tty: options.tty, openStdin: options.openStdin }),
+      dir,
       true,
     );
     let stdio: StdioSession | undefined;
