@@ -1,0 +1,41 @@
+/** `marina run -it` and `exec -it` through a real pseudo-terminal (script(1) gives the CLI a TTY). */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { marinaBin, runProcess, startDaemon, type TestDaemon } from './harness.ts';
+
+let d: TestDaemon;
+before(async () => {
+  d = await startDaemon();
+});
+after(() => d?.destroy());
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Runs marina under script(1) so its stdin and stdout are a terminal; `-e` returns the child's exit code. */
+function inTerminal(args: string[], input: string) {
+  const command = `stty cols 91 rows 17; ${[marinaBin, ...args].map(quote).join(' ')}`;
+  return runProcess('script', ['-qefc', command, '/dev/null'], {
+    input,
+    env: { MARINA_HOST: `unix://${d.socket}` },
+    timeoutMs: 30_000,
+  });
+}
+
+test('run -it gives the container a terminal of the caller size and keystrokes reach it', async () => {
+  const r = await inTerminal(['run', '--rm', '-it', 'busybox', 'sh'], 'tty; stty size; exit 7\n');
+  assert.match(r.stdout, /\/dev\/pts\/\d+/);
+  assert.match(r.stdout, /17 91/);
+  assert.equal(r.code, 7, r.stdout + r.stderr);
+});
+
+test('exec -it runs in a terminal and exits with the command code', async () => {
+  const name = `tty-${process.pid}`;
+  await d.ok(['run', '-d', '--name', name, 'busybox', 'sleep', '600']);
+  try {
+    const r = await inTerminal(['exec', '-it', name, 'sh'], 'tty; exit 4\n');
+    assert.match(r.stdout, /\/dev\/pts\/\d+/);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+  } finally {
+    await d.marina(['rm', '-f', name]);
+  }
+});
