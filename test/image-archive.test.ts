@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -316,7 +316,7 @@ test('import refuses a bad reference or a non-tar source and stores no image', a
   assert.deepEqual(await images.list(), []);
 });
 
-test('seeding busybox twice gives the same image ID', { skip: !busyboxPath }, async (t) => {
+test('seeding busybox twice gives the same image ID', { skip: existsSync(busyboxPath) ? false : `${busyboxPath} missing: apt-get install busybox-static` }, async (t) => {
   const { images, content } = setup(t);
   const first = await seedBusybox(images);
   const second = await seedBusybox(images);
