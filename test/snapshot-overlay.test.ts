@@ -395,10 +395,14 @@ test('pruneLayers keeps layers in use and removes the rest, including stale temp
   // What a kill -9 in the middle of an unpack leaves behind.
   const stale = join(root, 'snapshots', 'layers', `${'b'.repeat(64)}.tmp-dead`);
   execFileSync('mkdir', ['-p', join(stale, 'half')]);
+  const staleSnapshot = join(root, 'snapshots', 'containers', '.gone.tmp-dead');
+  execFileSync('mkdir', ['-p', join(staleSnapshot, 'upper')]);
 
   const removed = await snapshotter.pruneLayers(new Set([kept.diffId]));
   assert.deepEqual(removed, [unused.diffId]);
   assert.deepEqual(layerDirEntries(root).sort(), [used.diffId, kept.diffId].map((d) => d.slice(7)).sort());
+  assert.deepEqual(readdirSync(join(root, 'snapshots', 'containers')), ['c']);
+  assert.deepEqual(await snapshotter.list(), ['c']);
 });
 
 test('later entries replace earlier ones, also when the first whiteout was replaced', async (t) => {

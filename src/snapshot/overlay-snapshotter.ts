@@ -31,7 +31,9 @@ export class OverlaySnapshotter implements Snapshotter {
   readonly #layersDir: string;
   readonly #containersDir: string;
   /** Unpacks under way in this process, by diff ID: a second caller waits for the first. */
-  readonly #unpacking = new Map<Digest, { promise: Promise<void>; tempName: string }>();
+  readonly #unpacking = new Map<Digest, Promise<void>>();
+  /** Temporary directories this process is working in: the sweep in pruneLayers must leave them alone. */
+  readonly #temporariesInUse = new Set<string>();
   readonly #perKey = new KeyedQueue();
 
   constructor(root: string) {
@@ -57,7 +59,7 @@ export class OverlaySnapshotter implements Snapshotter {
     overlayOptions(diffIds.length);
 
     await mkdir(this.#containersDir, { recursive: true });
-    const building = join(this.#containersDir, `.${key}${temporaryMarker}${randomBytes(6).toString('hex')}`);
+    const building = this.#claimTemporary(this.#containersDir, `.${key}`);
     try {
       const topmostFirst = [...diffIds].reverse();
       await mkdir(join(building, 'l'), { recursive: true });
@@ -74,6 +76,8 @@ export class OverlaySnapshotter implements Snapshotter {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTEMPTY' || code === 'EEXIST') throw conflict(`snapshot ${key} already exists; remove it first`);
       throw err;
+    } finally {
+      this.#temporariesInUse.delete(building);
     }
   }
 
@@ -106,10 +110,7 @@ export class OverlaySnapshotter implements Snapshotter {
       const dir = this.#snapshotDir(key);
       if (!(await exists(dir))) return;
       await this.#unmountNow(join(dir, 'merged'));
-      // Renamed first so that a crash halfway through deleting never leaves something list() reports.
-      const doomed = join(this.#containersDir, `.${key}${temporaryMarker}${randomBytes(6).toString('hex')}`);
-      await rename(dir, doomed);
-      await rm(doomed, { recursive: true, force: true });
+      await this.#removeViaTemporary(dir, this.#containersDir, `.${key}`);
     });
   }
 
@@ -121,22 +122,41 @@ export class OverlaySnapshotter implements Snapshotter {
   async pruneLayers(keep: ReadonlySet<Digest>): Promise<Digest[]> {
     const inUse = new Set<Digest>(keep);
     for (const key of await this.list()) for (const diffId of await this.#readLowers(key)) inUse.add(diffId);
-    const busy = new Set([...this.#unpacking.values()].map((u) => u.tempName));
+    await this.#sweepStaleTemporaries(this.#containersDir);
+    await this.#sweepStaleTemporaries(this.#layersDir);
     const removed: Digest[] = [];
     for (const name of await readdirOrEmpty(this.#layersDir)) {
-      const path = join(this.#layersDir, name);
-      if (name.includes(temporaryMarker)) {
-        if (!busy.has(name)) await rm(path, { recursive: true, force: true });
-        continue;
-      }
       const diffId: Digest = `sha256:${name}`;
       if (!diffIdPattern.test(diffId) || inUse.has(diffId) || this.#unpacking.has(diffId)) continue;
-      const doomed = `${path}${temporaryMarker}${randomBytes(6).toString('hex')}`;
-      await rename(path, doomed);
-      await rm(doomed, { recursive: true, force: true });
+      await this.#removeViaTemporary(join(this.#layersDir, name), this.#layersDir, name);
       removed.push(diffId);
     }
     return removed;
+  }
+
+  /** What a kill -9 in the middle of an unpack, prepare or remove leaves behind. */
+  async #sweepStaleTemporaries(dir: string): Promise<void> {
+    for (const name of await readdirOrEmpty(dir)) {
+      const path = join(dir, name);
+      if (name.includes(temporaryMarker) && !this.#temporariesInUse.has(path)) await rm(path, { recursive: true, force: true });
+    }
+  }
+
+  #claimTemporary(dir: string, base: string): string {
+    const path = join(dir, `${base}${temporaryMarker}${randomBytes(6).toString('hex')}`);
+    this.#temporariesInUse.add(path);
+    return path;
+  }
+
+  /** Renamed first so that a crash halfway through deleting never leaves something that looks whole. */
+  async #removeViaTemporary(path: string, dir: string, base: string): Promise<void> {
+    const doomed = this.#claimTemporary(dir, base);
+    try {
+      await rename(path, doomed);
+      await rm(doomed, { recursive: true, force: true });
+    } finally {
+      this.#temporariesInUse.delete(doomed);
+    }
   }
 
   async usage(key: string): Promise<number> {
@@ -167,19 +187,18 @@ export class OverlaySnapshotter implements Snapshotter {
 
   #ensureLayer(layer: LayerSource): Promise<void> {
     const running = this.#unpacking.get(layer.diffId);
-    if (running) return running.promise;
-    const tempName = `${hexOf(layer.diffId)}${temporaryMarker}${randomBytes(6).toString('hex')}`;
-    const promise = this.#unpackUnlessPresent(layer, tempName).finally(() => this.#unpacking.delete(layer.diffId));
-    this.#unpacking.set(layer.diffId, { promise, tempName });
+    if (running) return running;
+    const promise = this.#unpackUnlessPresent(layer).finally(() => this.#unpacking.delete(layer.diffId));
+    this.#unpacking.set(layer.diffId, promise);
     return promise;
   }
 
-  async #unpackUnlessPresent(layer: LayerSource, tempName: string): Promise<void> {
+  async #unpackUnlessPresent(layer: LayerSource): Promise<void> {
     const target = this.#layerDir(layer.diffId);
     if (await exists(target)) return;
-    const temp = join(this.#layersDir, tempName);
-    await mkdir(temp, { recursive: true, mode: 0o755 });
+    const temp = this.#claimTemporary(this.#layersDir, hexOf(layer.diffId));
     try {
+      await mkdir(temp, { recursive: true, mode: 0o755 });
       const hasher = new HashingPassThrough();
       const stages = await uncompressedStages(layer.open());
       // Errors anywhere in the chain destroy the hasher, so applyLayer sees them as a failed read.
@@ -197,6 +216,8 @@ export class OverlaySnapshotter implements Snapshotter {
       // Another process (a second daemon on the same root) finished the same layer first: that is success.
       if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' && (await exists(target))) return;
       throw err;
+    } finally {
+      this.#temporariesInUse.delete(temp);
     }
   }
 
