@@ -36,8 +36,8 @@ before(() => {
   runtime = new ConmonRuntime({
     root: join(root, 'runc'),
     exitDir: join(root, 'exits'),
-    runcPath: '/usr/sbin/runc',
-    conmonPath: '/usr/bin/conmon',
+    runcPath: 'runc',
+    conmonPath: 'conmon',
     attachHelperPath: helperPath,
   });
 });

@@ -5,9 +5,9 @@
  * the exit files. Protocol: /work/shared/reference/docker-api-and-conmon.md §3.2.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type FSWatcher, mkdirSync, watch } from 'node:fs';
+import { accessSync, constants, type FSWatcher, mkdirSync, watch } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { MarinaError } from '../../errors.ts';
@@ -99,6 +99,22 @@ function launchMonitor(conmonPath: string, args: string[], dir: string, withAtta
   };
 }
 
+/** conmon runs the runtime by path, so a bare name (`runc`) is looked up in PATH here. */
+function resolveExecutable(name: string): string {
+  if (isAbsolute(name) || name.includes('/')) return name;
+  const dirs = (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new MarinaError('Unavailable', `${name} was not found in PATH: install it or give its full path`);
+}
+
 async function readExitFile(path: string): Promise<number | undefined> {
   try {
     const text = (await readFile(path, 'utf8')).trim();
@@ -127,9 +143,10 @@ export class ConmonRuntime implements Runtime {
   private watcher: FSWatcher | undefined;
 
   constructor(options: ConmonRuntimeOptions) {
-    this.options = options;
-    this.paths = { conmonPath: options.conmonPath, runcPath: options.runcPath, runcRoot: options.root };
-    this.runc = new Runc(options.runcPath, options.root);
+    const runcPath = resolveExecutable(options.runcPath);
+    this.options = { ...options, runcPath, conmonPath: resolveExecutable(options.conmonPath) };
+    this.paths = { conmonPath: this.options.conmonPath, runcPath, runcRoot: options.root };
+    this.runc = new Runc(runcPath, options.root);
   }
 
   async create(options: RuntimeCreateOptions): Promise<{ pid: number }> {
