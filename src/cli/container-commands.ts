@@ -9,7 +9,7 @@ import type {
   ExecRecord,
 } from '../engine/container-types.ts';
 import { FrameDecoder } from '../api/stdio-framing.ts';
-import { isMarinaError } from '../errors.ts';
+import { isMarinaError, MarinaError } from '../errors.ts';
 import { api, collect, Exit, print } from './cli-support.ts';
 import { DaemonUnreachable } from './client.ts';
 import { binarySize, columns, cpuPercent, psCommand, shortId, timeAgo } from './human.ts';
@@ -119,7 +119,6 @@ async function startAttached(
   } catch (err) {
     up.socket.destroy();
     wait.destroy();
-    if (options.autoRemove) await client.send('DELETE', ctr(id), { query: { force: true } }).catch(() => {});
     process.stderr.write(`marina: Error response from daemon: ${(err as Error).message}\n`);
     throw new Exit(startFailureExitCode(err));
   }
@@ -393,11 +392,15 @@ export function registerContainerCommands(program: Command): void {
               .then(() => {}),
         });
         // The output ends a moment before the engine has recorded the exit code.
-        for (;;) {
+        for (let attempt = 0; attempt < 500; attempt++) {
           const record = await client.json<ExecRecord>('GET', execPath);
           if (!record.running && record.exitCode !== null) throw new Exit(record.exitCode);
           await new Promise((r) => setTimeout(r, 20));
         }
+        throw new MarinaError(
+          'Internal',
+          `exec ${exec.id} ended its output but reported no exit code within 10 s`,
+        );
       },
     );
 
