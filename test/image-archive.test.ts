@@ -4,7 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -35,7 +44,10 @@ function setup(t: TestContext, options: ImageStoreOptions = {}): Setup {
   });
   const content = new FileContentStore(root);
   const events: Setup['events'] = [];
-  const images = new ImageStore(db, content, { ...options, onEvent: (action, id, attributes) => events.push([action, id, attributes]) });
+  const images = new ImageStore(db, content, {
+    ...options,
+    onEvent: (action, id, attributes) => events.push([action, id, attributes]),
+  });
   return { root, content, images, events };
 }
 
@@ -56,7 +68,13 @@ async function makeTar(files: TarFile[]): Promise<Buffer> {
     const type = file.type ?? 'file';
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error | null) => (err ? reject(err) : resolve());
-      const header = { name: file.name, type, mtime: new Date(0), mode: type === 'directory' ? 0o755 : 0o644, linkname: file.linkname };
+      const header = {
+        name: file.name,
+        type,
+        mtime: new Date(0),
+        mode: type === 'directory' ? 0o755 : 0o644,
+        linkname: file.linkname,
+      };
       if (type === 'file') pack.entry(header, Buffer.from(file.data ?? ''), done);
       else pack.entry(header, done);
     });
@@ -65,14 +83,20 @@ async function makeTar(files: TarFile[]): Promise<Buffer> {
   return out;
 }
 
-async function tarEntries(data: Buffer): Promise<Map<string, { type: string; linkname: string | null; body: Buffer }>> {
+async function tarEntries(
+  data: Buffer,
+): Promise<Map<string, { type: string; linkname: string | null; body: Buffer }>> {
   const extract = tar.extract();
   const entries = new Map<string, { type: string; linkname: string | null; body: Buffer }>();
   const done = (async () => {
     for await (const entry of extract) {
       const chunks: Buffer[] = [];
       for await (const c of entry as unknown as AsyncIterable<Buffer>) chunks.push(c);
-      entries.set(entry.header.name, { type: entry.header.type, linkname: entry.header.linkname ?? null, body: Buffer.concat(chunks) });
+      entries.set(entry.header.name, {
+        type: entry.header.type,
+        linkname: entry.header.linkname ?? null,
+        body: Buffer.concat(chunks),
+      });
     }
   })();
   extract.end(data);
@@ -85,11 +109,20 @@ async function dockerSaveTarball(options: { repoTags: string[]; fileText: string
   const layer = await makeTar([{ name: 'hello.txt', data: options.fileText }]);
   const diffId = sha256(layer);
   const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [diffId] } }),
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['cat', '/hello.txt'] },
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+    }),
   );
   const configDigest = sha256(config);
-  const storedLayer = options.corruptLayer ? Buffer.concat([layer.subarray(0, 600), Buffer.from('X'), layer.subarray(601)]) : layer;
-  const manifest = [{ Config: `${hex(configDigest)}.json`, RepoTags: options.repoTags, Layers: ['abc123/layer.tar'] }];
+  const storedLayer = options.corruptLayer
+    ? Buffer.concat([layer.subarray(0, 600), Buffer.from('X'), layer.subarray(601)])
+    : layer;
+  const manifest = [
+    { Config: `${hex(configDigest)}.json`, RepoTags: options.repoTags, Layers: ['abc123/layer.tar'] },
+  ];
   const archive = await makeTar([
     { name: 'abc123/', type: 'directory' },
     { name: 'abc123/VERSION', data: '1.0' },
@@ -108,7 +141,10 @@ async function blobDigests(content: FileContentStore): Promise<Set<Digest>> {
 
 test('loads a docker save tarball', async (t) => {
   const { images, events } = setup(t);
-  const { archive, configDigest, diffId } = await dockerSaveTarball({ repoTags: ['example/app:1'], fileText: 'hi\n' });
+  const { archive, configDigest, diffId } = await dockerSaveTarball({
+    repoTags: ['example/app:1'],
+    fileText: 'hi\n',
+  });
   const result = await images.load(Readable.from([archive]));
   assert.deepEqual(result.loaded, ['example/app:1']);
   const image = await images.inspect('example/app:1');
@@ -117,7 +153,11 @@ test('loads a docker save tarball', async (t) => {
   assert.deepEqual(image.config.config?.Cmd, ['cat', '/hello.txt']);
   const [source] = images.layerSources(image);
   assert.equal(source?.diffId, diffId);
-  assert.equal(sha256(await buffer(source!.open())), diffId, 'an uncompressed docker-save layer is stored as is');
+  assert.equal(
+    sha256(await buffer(source!.open())),
+    diffId,
+    'an uncompressed docker-save layer is stored as is',
+  );
   assert.deepEqual(events, [['load', configDigest, { name: 'example/app:1' }]]);
   // The same image by short ID, full ID and manifest digest.
   assert.equal((await images.inspect(hex(configDigest).slice(0, 12))).id, configDigest);
@@ -138,13 +178,20 @@ test('save then load into another root gives the same image, names and bytes', a
   assert.ok(saved.equals(again), 'saving twice gives identical bytes');
 
   const entries = await tarEntries(saved);
-  assert.ok(entries.has('oci-layout') && entries.has('index.json') && entries.has('manifest.json') && entries.has('repositories'));
+  assert.ok(
+    entries.has('oci-layout') &&
+      entries.has('index.json') &&
+      entries.has('manifest.json') &&
+      entries.has('repositories'),
+  );
   const dockerManifest = JSON.parse(entries.get('manifest.json')!.body.toString());
   assert.deepEqual(dockerManifest[0].RepoTags, ['example/app:1', 'localhost:5000/app:v2']);
   assert.equal(dockerManifest[0].Config, `blobs/sha256/${hex(original.id)}`);
   const index = JSON.parse(entries.get('index.json')!.body.toString());
   assert.deepEqual(
-    index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name']),
+    index.manifests.map(
+      (m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name'],
+    ),
     ['1', 'v2'],
   );
   assert.deepEqual(JSON.parse(entries.get('repositories')!.body.toString()), {
@@ -162,12 +209,17 @@ test('save then load into another root gives the same image, names and bytes', a
 
 test('the saved docker manifest.json alone (without index.json) loads too', async (t) => {
   const first = setup(t);
-  const { archive, configDigest } = await dockerSaveTarball({ repoTags: ['example/app:1'], fileText: 'docker side\n' });
+  const { archive, configDigest } = await dockerSaveTarball({
+    repoTags: ['example/app:1'],
+    fileText: 'docker side\n',
+  });
   await first.images.load(Readable.from([archive]));
   const entries = await tarEntries(await buffer(first.images.save(['example/app:1'])));
   entries.delete('index.json');
   entries.delete('oci-layout');
-  const dockerOnly = await makeTar([...entries].filter(([, e]) => e.type === 'file').map(([name, e]) => ({ name, data: e.body })));
+  const dockerOnly = await makeTar(
+    [...entries].filter(([, e]) => e.type === 'file').map(([name, e]) => ({ name, data: e.body })),
+  );
   const second = setup(t);
   await second.images.load(Readable.from([dockerOnly]));
   assert.equal((await second.images.inspect('example/app:1')).id, configDigest);
@@ -177,8 +229,15 @@ test('loads an OCI layout whose index points at a multi-platform index', async (
   const { images } = setup(t);
   const layer = await makeTar([{ name: 'etc/os-release', data: 'ID=test\n' }]);
   const diffId = sha256(layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } }));
-  const desc = (mediaType: string, data: Buffer, extra: object = {}) => ({ mediaType, digest: sha256(data), size: data.length, ...extra });
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } }),
+  );
+  const desc = (mediaType: string, data: Buffer, extra: object = {}) => ({
+    mediaType,
+    digest: sha256(data),
+    size: data.length,
+    ...extra,
+  });
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -193,14 +252,22 @@ test('loads an OCI layout whose index points at a multi-platform index', async (
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
-        desc('application/vnd.oci.image.manifest.v1+json', otherArch, { platform: { os: 'linux', architecture: 'arm64' } }),
-        desc('application/vnd.oci.image.manifest.v1+json', manifest, { platform: { os: 'linux', architecture: 'amd64' } }),
+        desc('application/vnd.oci.image.manifest.v1+json', otherArch, {
+          platform: { os: 'linux', architecture: 'arm64' },
+        }),
+        desc('application/vnd.oci.image.manifest.v1+json', manifest, {
+          platform: { os: 'linux', architecture: 'amd64' },
+        }),
       ],
     }),
   );
   const index = {
     schemaVersion: 2,
-    manifests: [desc('application/vnd.oci.image.index.v1+json', nested, { annotations: { 'org.opencontainers.image.ref.name': 'registry.test/os:1' } })],
+    manifests: [
+      desc('application/vnd.oci.image.index.v1+json', nested, {
+        annotations: { 'org.opencontainers.image.ref.name': 'registry.test/os:1' },
+      }),
+    ],
   };
   const archive = await makeTar([
     { name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' },
@@ -216,7 +283,11 @@ test('loads an OCI layout whose index points at a multi-platform index', async (
 
 test('corrupt or truncated archives are refused and leave no image or name', async (t) => {
   const { images } = setup(t);
-  const corrupt = await dockerSaveTarball({ repoTags: ['example/bad:1'], fileText: 'corrupt me please\n', corruptLayer: true });
+  const corrupt = await dockerSaveTarball({
+    repoTags: ['example/bad:1'],
+    fileText: 'corrupt me please\n',
+    corruptLayer: true,
+  });
   const good = await dockerSaveTarball({ repoTags: ['example/bad:1'], fileText: 'fine\n' });
   const truncated = good.archive.subarray(0, Math.floor(good.archive.length / 2));
   const wrongBlob = await makeTar([
@@ -231,7 +302,10 @@ test('corrupt or truncated archives are refused and leave no image or name', asy
   ] as const) {
     await assert.rejects(
       images.load(Readable.from([archive])),
-      (err) => isMarinaError(err, 'Invalid') && err.message.startsWith('invalid image archive: ') && reason.test(err.message),
+      (err) =>
+        isMarinaError(err, 'Invalid') &&
+        err.message.startsWith('invalid image archive: ') &&
+        reason.test(err.message),
       what,
     );
     assert.deepEqual(await images.list(), [], `${what}: nothing visible`);
@@ -253,10 +327,16 @@ test('remove untags, then deletes; a used image needs force; GC keeps what is re
   const blobsOfB = [imageB.manifestDigest, imageB.id, ...imageB.manifest.layers.map((l) => l.digest)];
   const stray = await content.write('nobody refers to me');
 
-  await assert.rejects(images.remove(imageA.id), (err) => isMarinaError(err, 'Conflict') && /several names/.test(err.message));
+  await assert.rejects(
+    images.remove(imageA.id),
+    (err) => isMarinaError(err, 'Conflict') && /several names/.test(err.message),
+  );
   assert.deepEqual(await images.remove('example/a:alias'), { untagged: ['example/a:alias'], deleted: [] });
   inUse.add(imageA.id);
-  await assert.rejects(images.remove('example/a:1'), (err) => isMarinaError(err, 'Conflict') && /container uses it/.test(err.message));
+  await assert.rejects(
+    images.remove('example/a:1'),
+    (err) => isMarinaError(err, 'Conflict') && /container uses it/.test(err.message),
+  );
   assert.equal((await images.inspect('example/a:1')).id, imageA.id, 'a refused removal changes nothing');
 
   const removed = await images.remove('example/a:1', { force: true });
@@ -266,7 +346,10 @@ test('remove untags, then deletes; a used image needs force; GC keeps what is re
   for (const d of blobsOfA) assert.equal(left.has(d), false, `blob ${d} of the removed image is collected`);
   for (const d of blobsOfB) assert.equal(left.has(d), true, `blob ${d} of the remaining image is kept`);
   assert.equal(left.has(stray.digest), false, 'unreferenced blobs are collected');
-  await assert.rejects(images.inspect('example/a:1'), (err) => isMarinaError(err, 'NotFound') && /^No such image: example\/a:1/.test(err.message));
+  await assert.rejects(
+    images.inspect('example/a:1'),
+    (err) => isMarinaError(err, 'NotFound') && /^No such image: example\/a:1/.test(err.message),
+  );
 });
 
 test('prune removes dangling images, and with all also unused named ones', async (t) => {
@@ -284,7 +367,10 @@ test('prune removes dangling images, and with all also unused named ones', async
   inUse.add(c.configDigest);
   const all = await images.prune({ all: true });
   assert.deepEqual(all.deleted, [b.configDigest]);
-  assert.deepEqual((await images.list()).map((i) => i.id), [c.configDigest]);
+  assert.deepEqual(
+    (await images.list()).map((i) => i.id),
+    [c.configDigest],
+  );
   const imageC = await images.inspect('example/c:1');
   assert.equal(await content.has(imageC.manifest.layers[0]!.digest), true);
 });
@@ -296,7 +382,9 @@ test('import of a directory keeps hard links, symlinks and modes', async (t) => 
   writeFileSync(join(dir, 'bin', 'tool'), '#!/bin/sh\necho tool\n', { mode: 0o755 });
   linkSync(join(dir, 'bin', 'tool'), join(dir, 'bin', 'tool2'));
   symlinkSync('tool', join(dir, 'bin', 'alias'));
-  const image = await images.importDirectory(dir, 'example/dir:1', { changes: ['CMD ["/bin/tool"]', 'ENV A=1'] });
+  const image = await images.importDirectory(dir, 'example/dir:1', {
+    changes: ['CMD ["/bin/tool"]', 'ENV A=1'],
+  });
   assert.deepEqual(image.config.config?.Cmd, ['/bin/tool']);
   assert.deepEqual(image.config.config?.Env, ['A=1']);
   const [layer] = images.layerSources(image);
@@ -311,12 +399,19 @@ test('import of a directory keeps hard links, symlinks and modes', async (t) => 
 
 test('import refuses a bad reference or a non-tar source and stores no image', async (t) => {
   const { images } = setup(t);
-  await assert.rejects(images.import(Readable.from([await makeTar([])]), 'Bad/Name'), (err) => isMarinaError(err, 'Invalid'));
-  await assert.rejects(images.import(Readable.from([Buffer.alloc(2048, 'x')]), 'example/x:1'), (err) => isMarinaError(err, 'Invalid') && /not a tar/.test(err.message));
+  await assert.rejects(images.import(Readable.from([await makeTar([])]), 'Bad/Name'), (err) =>
+    isMarinaError(err, 'Invalid'),
+  );
+  await assert.rejects(
+    images.import(Readable.from([Buffer.alloc(2048, 'x')]), 'example/x:1'),
+    (err) => isMarinaError(err, 'Invalid') && /not a tar/.test(err.message),
+  );
   assert.deepEqual(await images.list(), []);
 });
 
-test('seeding busybox twice gives the same image ID', { skip: existsSync(busyboxPath) ? false : `${busyboxPath} missing: apt-get install busybox-static` }, async (t) => {
+test('seeding busybox twice gives the same image ID', {
+  skip: existsSync(busyboxPath) ? false : `${busyboxPath} missing: apt-get install busybox-static`,
+}, async (t) => {
   const { images, content } = setup(t);
   const first = await seedBusybox(images);
   const second = await seedBusybox(images);

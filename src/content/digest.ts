@@ -11,7 +11,8 @@ export function isDigest(value: string): value is Digest {
 
 /** Throws `Invalid` naming `what` when `value` is not a `sha256:<64 lowercase hex>` digest. */
 export function parseDigest(value: string, what = 'digest'): Digest {
-  if (!isDigest(value)) throw invalid(`invalid ${what} "${value}": expected sha256: followed by 64 lowercase hex characters`);
+  if (!isDigest(value))
+    throw invalid(`invalid ${what} "${value}": expected sha256: followed by 64 lowercase hex characters`);
   return value;
 }
 

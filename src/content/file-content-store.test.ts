@@ -47,7 +47,10 @@ test('a wrong expected digest is refused with both digests named and nothing sto
 
 test('a wrong expected size is refused', async (t) => {
   const { store } = tempStore(t);
-  await assert.rejects(store.write('hello', { size: 4 }), (err) => isMarinaError(err, 'Invalid') && /4 bytes, got 5/.test(err.message));
+  await assert.rejects(
+    store.write('hello', { size: 4 }),
+    (err) => isMarinaError(err, 'Invalid') && /4 bytes, got 5/.test(err.message),
+  );
   assert.equal(await store.has(sha256Digest('hello')), false);
 });
 
@@ -70,7 +73,10 @@ test('a failing source stores nothing and leaves no ingest file', async (t) => {
 test('concurrent ingests of the same content both succeed and store it once', async (t) => {
   const { store } = tempStore(t);
   const data = Buffer.alloc(256 * 1024, 7);
-  const [a, b] = await Promise.all([store.ingest(Readable.from([data])), store.ingest(Readable.from([data]))]);
+  const [a, b] = await Promise.all([
+    store.ingest(Readable.from([data])),
+    store.ingest(Readable.from([data])),
+  ]);
   assert.deepEqual(a, b);
   assert.deepEqual(await collect(store.list()), [a]);
 });

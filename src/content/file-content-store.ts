@@ -61,7 +61,10 @@ export class FileContentStore implements ContentStore {
     return Readable.from(this.readRange(digest, options), { objectMode: false });
   }
 
-  private async *readRange(digest: Digest, options: { start?: number; end?: number }): AsyncGenerator<Buffer> {
+  private async *readRange(
+    digest: Digest,
+    options: { start?: number; end?: number },
+  ): AsyncGenerator<Buffer> {
     try {
       yield* createReadStream(this.path(digest), { start: options.start, end: options.end });
     } catch (err) {
@@ -74,7 +77,10 @@ export class FileContentStore implements ContentStore {
     return this.ingest(Readable.from([typeof data === 'string' ? Buffer.from(data) : data]), expected);
   }
 
-  async ingest(source: Readable | AsyncIterable<Buffer>, expected: IngestExpectation = {}): Promise<BlobInfo> {
+  async ingest(
+    source: Readable | AsyncIterable<Buffer>,
+    expected: IngestExpectation = {},
+  ): Promise<BlobInfo> {
     if (expected.digest !== undefined) parseDigest(expected.digest, 'expected digest');
     await this.ensureDirs();
     const tempPath = join(this.ingestDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
@@ -95,10 +101,16 @@ export class FileContentStore implements ContentStore {
       }
       const digest: Digest = `sha256:${hash.digest('hex')}`;
       if (expected.digest !== undefined && expected.digest !== digest) {
-        throw new MarinaError('Invalid', `content digest mismatch: expected ${expected.digest}, got ${digest}; the data is corrupt or truncated`);
+        throw new MarinaError(
+          'Invalid',
+          `content digest mismatch: expected ${expected.digest}, got ${digest}; the data is corrupt or truncated`,
+        );
       }
       if (expected.size !== undefined && expected.size !== size) {
-        throw new MarinaError('Invalid', `content size mismatch for ${digest}: expected ${expected.size} bytes, got ${size}`);
+        throw new MarinaError(
+          'Invalid',
+          `content size mismatch for ${digest}: expected ${expected.size} bytes, got ${size}`,
+        );
       }
       await fsyncPath(tempPath);
       // A concurrent ingest of the same bytes may have won the race; renaming over it is harmless

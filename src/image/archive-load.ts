@@ -14,7 +14,14 @@ import type { BlobInfo, ContentStore, Digest } from '../content/content-store.ts
 import { digestHex, isDigest } from '../content/digest.ts';
 import { isMarinaError, MarinaError } from '../errors.ts';
 import { decompressIfGzip, isGzip } from './compression.ts';
-import { decodeConfig, decodeDockerSaveManifest, decodeIndex, decodeManifest, encodeJson, isIndexMediaType } from './image-json.ts';
+import {
+  decodeConfig,
+  decodeDockerSaveManifest,
+  decodeIndex,
+  decodeManifest,
+  encodeJson,
+  isIndexMediaType,
+} from './image-json.ts';
 import { type Descriptor, type ImageManifest, MediaType } from './image-types.ts';
 import { normalizeReference } from './reference.ts';
 
@@ -43,7 +50,10 @@ export async function readImageArchive(content: ContentStore, archive: Readable)
     const archiveReader = new ArchiveReader(content, contents);
     if (contents.metadata.has('index.json')) return await archiveReader.readOciLayout();
     if (contents.metadata.has('manifest.json')) return await archiveReader.readDockerSave();
-    throw new MarinaError('Invalid', 'it has neither index.json (OCI layout) nor manifest.json (docker save)');
+    throw new MarinaError(
+      'Invalid',
+      'it has neither index.json (OCI layout) nor manifest.json (docker save)',
+    );
   } catch (err) {
     if (!isArchiveFault(err)) throw err;
     const reason = err instanceof Error ? err.message : String(err);
@@ -58,7 +68,10 @@ function isArchiveFault(err: unknown): boolean {
 }
 
 function normalizeEntryPath(name: string): string {
-  return posix.normalize(name).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  return posix
+    .normalize(name)
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
 }
 
 async function extractArchive(content: ContentStore, archive: Readable): Promise<ArchiveContents> {
@@ -74,7 +87,8 @@ async function extractArchive(content: ContentStore, archive: Readable): Promise
     const path = normalizeEntryPath(entry.header.name);
     const type = entry.header.type;
     if ((type === 'symlink' || type === 'link') && entry.header.linkname) {
-      const target = type === 'symlink' ? posix.join(posix.dirname(path), entry.header.linkname) : entry.header.linkname;
+      const target =
+        type === 'symlink' ? posix.join(posix.dirname(path), entry.header.linkname) : entry.header.linkname;
       contents.links.set(path, normalizeEntryPath(target));
       entry.resume();
     } else if (type !== 'file' && type !== 'contiguous-file') {
@@ -87,8 +101,14 @@ async function extractArchive(content: ContentStore, archive: Readable): Promise
     } else {
       const blobName = blobPathPattern.exec(path)?.[1];
       const expectedDigest = blobName === undefined ? undefined : `sha256:${blobName}`;
-      if (expectedDigest !== undefined && !isDigest(expectedDigest)) throw new MarinaError('Invalid', `blob file name "${path}" is not a sha256 digest`);
-      const info = await content.ingest(body, expectedDigest === undefined ? { size: entry.header.size ?? 0 } : { digest: expectedDigest, size: entry.header.size ?? 0 });
+      if (expectedDigest !== undefined && !isDigest(expectedDigest))
+        throw new MarinaError('Invalid', `blob file name "${path}" is not a sha256 digest`);
+      const info = await content.ingest(
+        body,
+        expectedDigest === undefined
+          ? { size: entry.header.size ?? 0 }
+          : { digest: expectedDigest, size: entry.header.size ?? 0 },
+      );
       contents.files.set(path, info);
     }
   }
@@ -101,7 +121,8 @@ async function readSmall(entry: AsyncIterable<Buffer>, path: string): Promise<Bu
   let size = 0;
   for await (const chunk of entry) {
     size += chunk.length;
-    if (size > maxMetadataBytes) throw new MarinaError('Invalid', `${path} is larger than ${maxMetadataBytes} bytes`);
+    if (size > maxMetadataBytes)
+      throw new MarinaError('Invalid', `${path} is larger than ${maxMetadataBytes} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -134,7 +155,11 @@ class ArchiveReader {
   private async selectImageManifest(descriptor: Descriptor): Promise<Digest> {
     const data = await this.readDescribed(descriptor);
     const parsed = JSON.parse(data.toString()) as { mediaType?: string; manifests?: unknown };
-    if (isIndexMediaType(descriptor.mediaType) || isIndexMediaType(parsed.mediaType) || Array.isArray(parsed.manifests)) {
+    if (
+      isIndexMediaType(descriptor.mediaType) ||
+      isIndexMediaType(parsed.mediaType) ||
+      Array.isArray(parsed.manifests)
+    ) {
       const nested = decodeIndex(data, `image index ${descriptor.digest}`);
       return this.selectImageManifest(selectPlatform(nested.manifests, descriptor.digest));
     }
@@ -144,7 +169,10 @@ class ArchiveReader {
   }
 
   private async checkImage(manifest: ImageManifest, manifestDigest: Digest): Promise<void> {
-    const config = decodeConfig(await this.readDescribed(manifest.config), `image config ${manifest.config.digest}`);
+    const config = decodeConfig(
+      await this.readDescribed(manifest.config),
+      `image config ${manifest.config.digest}`,
+    );
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
       throw new MarinaError(
         'Invalid',
@@ -161,20 +189,33 @@ class ArchiveReader {
       const configInfo = this.file(entry.Config);
       const nameHex = /([a-f0-9]{64})(\.json)?$/.exec(entry.Config)?.[1];
       if (nameHex !== undefined && nameHex !== digestHex(configInfo.digest)) {
-        throw new MarinaError('Invalid', `config ${entry.Config} hashes to ${configInfo.digest}; the file is corrupt`);
+        throw new MarinaError(
+          'Invalid',
+          `config ${entry.Config} hashes to ${configInfo.digest}; the file is corrupt`,
+        );
       }
       const config = decodeConfig(await this.content.read(configInfo.digest), entry.Config);
       if (config.rootfs.diff_ids.length !== entry.Layers.length) {
-        throw new MarinaError('Invalid', `${entry.Config} lists ${config.rootfs.diff_ids.length} diff IDs but manifest.json gives ${entry.Layers.length} layers`);
+        throw new MarinaError(
+          'Invalid',
+          `${entry.Config} lists ${config.rootfs.diff_ids.length} diff IDs but manifest.json gives ${entry.Layers.length} layers`,
+        );
       }
       const layers: Descriptor[] = [];
       for (const [i, layerPath] of entry.Layers.entries()) {
         const info = this.file(layerPath);
         const { diffId, gzip } = await this.layerDiffId(info.digest);
         if (diffId !== config.rootfs.diff_ids[i]) {
-          throw new MarinaError('Invalid', `layer ${layerPath} has diff ID ${diffId} but the config expects ${config.rootfs.diff_ids[i]}; the layer is corrupt`);
+          throw new MarinaError(
+            'Invalid',
+            `layer ${layerPath} has diff ID ${diffId} but the config expects ${config.rootfs.diff_ids[i]}; the layer is corrupt`,
+          );
         }
-        layers.push({ mediaType: gzip ? MediaType.OciLayerGzip : MediaType.OciLayer, digest: info.digest, size: info.size });
+        layers.push({
+          mediaType: gzip ? MediaType.OciLayerGzip : MediaType.OciLayer,
+          digest: info.digest,
+          size: info.size,
+        });
       }
       const manifest: ImageManifest = {
         schemaVersion: 2,
@@ -183,7 +224,10 @@ class ArchiveReader {
         layers,
       };
       const stored = await this.content.write(encodeJson(manifest));
-      loaded.push({ manifestDigest: stored.digest, names: (entry.RepoTags ?? []).map((tag) => normalizeReference(tag)) });
+      loaded.push({
+        manifestDigest: stored.digest,
+        names: (entry.RepoTags ?? []).map((tag) => normalizeReference(tag)),
+      });
     }
     if (loaded.length === 0) throw new MarinaError('Invalid', 'manifest.json lists no images');
     return loaded;
@@ -224,9 +268,15 @@ class ArchiveReader {
 
   /** A blob the layout refers to: in the archive (already verified on ingest) or already stored, with the size declared. */
   private async blobInfo(digest: Digest, size: number): Promise<BlobInfo> {
-    const info = this.contents.files.get(`blobs/sha256/${digestHex(digest)}`) ?? (await this.content.info(digest));
-    if (info === undefined) throw new MarinaError('Invalid', `blob ${digest} is referenced but missing from the archive`);
-    if (info.size !== size) throw new MarinaError('Invalid', `blob ${digest} is ${info.size} bytes but its descriptor says ${size}`);
+    const info =
+      this.contents.files.get(`blobs/sha256/${digestHex(digest)}`) ?? (await this.content.info(digest));
+    if (info === undefined)
+      throw new MarinaError('Invalid', `blob ${digest} is referenced but missing from the archive`);
+    if (info.size !== size)
+      throw new MarinaError(
+        'Invalid',
+        `blob ${digest} is ${info.size} bytes but its descriptor says ${size}`,
+      );
     return info;
   }
 }

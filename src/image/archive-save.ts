@@ -33,7 +33,11 @@ export function createImageArchive(content: ContentStore, images: () => Promise<
   return pack as unknown as Readable;
 }
 
-async function writeArchive(content: ContentStore, pack: tar.Pack, images: () => Promise<SavedImage[]>): Promise<void> {
+async function writeArchive(
+  content: ContentStore,
+  pack: tar.Pack,
+  images: () => Promise<SavedImage[]>,
+): Promise<void> {
   const saved = await images();
   const blobs = new Set<Digest>();
   for (const image of saved) {
@@ -47,7 +51,11 @@ async function writeArchive(content: ContentStore, pack: tar.Pack, images: () =>
   for (const digest of [...blobs].sort()) {
     const info = await content.info(digest);
     if (!info) throw new Error(`blob ${digest} is missing from the content store`);
-    await addStream(pack, { ...fileHeader(`blobs/sha256/${digestHex(digest)}`), size: info.size }, content.openRead(digest));
+    await addStream(
+      pack,
+      { ...fileHeader(`blobs/sha256/${digestHex(digest)}`), size: info.size },
+      content.openRead(digest),
+    );
   }
   await addFile(pack, 'index.json', encodeJson(await ociIndex(content, saved)));
   await addFile(pack, 'manifest.json', encodeJson(dockerManifest(saved)));
@@ -58,11 +66,21 @@ async function ociIndex(content: ContentStore, saved: SavedImage[]): Promise<obj
   const manifests: Descriptor[] = [];
   for (const image of saved) {
     const info = await content.info(image.manifestDigest);
-    const base: Descriptor = { mediaType: image.manifest.mediaType ?? MediaType.OciManifest, digest: image.manifestDigest, size: info?.size ?? 0 };
+    const base: Descriptor = {
+      mediaType: image.manifest.mediaType ?? MediaType.OciManifest,
+      digest: image.manifestDigest,
+      size: info?.size ?? 0,
+    };
     if (image.names.length === 0) manifests.push(base);
     for (const name of image.names) {
       const ref = parseReference(name);
-      manifests.push({ ...base, annotations: { [containerdNameAnnotation]: name, [ociRefNameAnnotation]: ref.tag ?? ref.digest ?? '' } });
+      manifests.push({
+        ...base,
+        annotations: {
+          [containerdNameAnnotation]: name,
+          [ociRefNameAnnotation]: ref.tag ?? ref.digest ?? '',
+        },
+      });
     }
   }
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };

@@ -29,15 +29,20 @@ function applyChange(config: ImageRuntimeConfig, change: string): void {
       config.Entrypoint = commandForm(args, fail);
       return;
     case 'ENV':
-      for (const [key, value] of keyValues(args, fail, true)) config.Env = setEnv(config.Env ?? [], key, value);
+      for (const [key, value] of keyValues(args, fail, true))
+        config.Env = setEnv(config.Env ?? [], key, value);
       return;
     case 'LABEL':
       config.Labels = { ...config.Labels, ...Object.fromEntries(keyValues(args, fail, false)) };
       return;
     case 'EXPOSE':
       for (const port of splitWords(args, fail)) {
-        if (!/^\d{1,5}(\/(tcp|udp|sctp))?$/i.test(port)) throw fail(`"${port}" is not a port like 80 or 53/udp`);
-        config.ExposedPorts = { ...config.ExposedPorts, [port.includes('/') ? port.toLowerCase() : `${port}/tcp`]: {} };
+        if (!/^\d{1,5}(\/(tcp|udp|sctp))?$/i.test(port))
+          throw fail(`"${port}" is not a port like 80 or 53/udp`);
+        config.ExposedPorts = {
+          ...config.ExposedPorts,
+          [port.includes('/') ? port.toLowerCase() : `${port}/tcp`]: {},
+        };
       }
       return;
     case 'VOLUME':
@@ -70,7 +75,8 @@ function jsonStrings(args: string, fail: Fail): string[] {
   } catch {
     throw fail('JSON form must be a valid JSON array of strings');
   }
-  if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string')) throw fail('JSON form must be an array of strings');
+  if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string'))
+    throw fail('JSON form must be an array of strings');
   return parsed;
 }
 

@@ -35,7 +35,14 @@ test('a collection waits for running writers and holds new ones back', async () 
 
 test('writers run together and a failing one releases the gate', async () => {
   const gate = new GcGate();
-  await assert.rejects(gate.write(async () => Promise.reject(new Error('boom'))), /boom/);
-  const results = await Promise.all([gate.write(async () => 1), gate.write(async () => 2), gate.collect(async () => 3)]);
+  await assert.rejects(
+    gate.write(async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
+  const results = await Promise.all([
+    gate.write(async () => 1),
+    gate.write(async () => 2),
+    gate.collect(async () => 3),
+  ]);
   assert.deepEqual(results, [1, 2, 3]);
 });

@@ -15,7 +15,9 @@ const descriptorSchema = z.looseObject({
   digest: digestSchema,
   size: z.number().int().nonnegative(),
   annotations: z.record(z.string(), z.string()).optional(),
-  platform: z.looseObject({ architecture: z.string(), os: z.string(), variant: z.string().optional() }).optional(),
+  platform: z
+    .looseObject({ architecture: z.string(), os: z.string(), variant: z.string().optional() })
+    .optional(),
 });
 
 const manifestSchema = z.looseObject({
@@ -61,21 +63,28 @@ function decode<T>(schema: z.ZodType<T>, data: Buffer | string, what: string): T
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw invalid(`${what} is malformed: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'}`);
+    throw invalid(
+      `${what} is malformed: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'}`,
+    );
   }
   return result.data;
 }
 
 export const decodeManifest = (data: Buffer | string, what = 'image manifest'): ImageManifest =>
   decode(manifestSchema, data, what) as ImageManifest;
-export const decodeIndex = (data: Buffer | string, what = 'image index'): ImageIndex => decode(indexSchema, data, what) as ImageIndex;
-export const decodeConfig = (data: Buffer | string, what = 'image config'): ImageConfig => decode(configSchema, data, what) as ImageConfig;
+export const decodeIndex = (data: Buffer | string, what = 'image index'): ImageIndex =>
+  decode(indexSchema, data, what) as ImageIndex;
+export const decodeConfig = (data: Buffer | string, what = 'image config'): ImageConfig =>
+  decode(configSchema, data, what) as ImageConfig;
 export const decodeDockerSaveManifest = (data: Buffer | string): DockerSaveEntry[] =>
   decode(dockerSaveManifestSchema, data, 'manifest.json');
 
 /** Whether a descriptor or document media type names an index (OCI or Docker manifest list). */
 export function isIndexMediaType(mediaType: string | undefined): boolean {
-  return mediaType === 'application/vnd.oci.image.index.v1+json' || mediaType === 'application/vnd.docker.distribution.manifest.list.v2+json';
+  return (
+    mediaType === 'application/vnd.oci.image.index.v1+json' ||
+    mediaType === 'application/vnd.docker.distribution.manifest.list.v2+json'
+  );
 }
 
 /** Canonical JSON bytes for documents Marina creates itself (stable key order as written). */

@@ -4,6 +4,7 @@
  * and layer blobs. Names are normalized references, each pointing at one image. Blobs are only ever
  * deleted by a mark-and-sweep over all image records (see `collectGarbage`).
  */
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ContentStore, Digest } from '../content/content-store.ts';
 import { isDigest } from '../content/digest.ts';
@@ -57,7 +58,8 @@ interface Lookup {
 }
 
 const shortIdPattern = /^[a-f0-9]{1,64}$/;
-const notFoundHint = 'load it with "marina image load", import it with "marina image import", or create busybox with "marina image seed busybox"';
+const notFoundHint =
+  'load it with "marina image load", import it with "marina image import", or create busybox with "marina image seed busybox"';
 
 export class ImageStore implements ImageService {
   private readonly db: StateDb;
@@ -94,7 +96,10 @@ export class ImageStore implements ImageService {
   layerSources(image: ImageRecord): LayerSource[] {
     const diffIds = image.config.rootfs.diff_ids;
     if (diffIds.length !== image.manifest.layers.length) {
-      throw new MarinaError('Internal', `image ${image.id} has ${image.manifest.layers.length} layers but ${diffIds.length} diff IDs`);
+      throw new MarinaError(
+        'Internal',
+        `image ${image.id} has ${image.manifest.layers.length} layers but ${diffIds.length} diff IDs`,
+      );
     }
     return image.manifest.layers.map((layer, i) => ({
       diffId: diffIds[i]!,
@@ -105,14 +110,18 @@ export class ImageStore implements ImageService {
 
   async tag(source: string, target: string): Promise<void> {
     const ref = parseReferenceLoose(target);
-    if (ref.digest !== undefined) throw invalid(`cannot tag with a digest reference "${target}"; give a tag instead`);
+    if (ref.digest !== undefined)
+      throw invalid(`cannot tag with a digest reference "${target}"; give a tag instead`);
     const name = formatReference(parseReference(target));
     const { id } = this.lookup(source);
     this.db.transaction(() => this.assignName(name, id));
     this.emit('tag', id, { name: familiarizeReference(name) });
   }
 
-  async remove(nameOrId: string, options: { force?: boolean } = {}): Promise<{ untagged: string[]; deleted: string[] }> {
+  async remove(
+    nameOrId: string,
+    options: { force?: boolean } = {},
+  ): Promise<{ untagged: string[]; deleted: string[] }> {
     const { id, name } = this.lookup(nameOrId);
     const names = this.namesOf(id);
     if (name !== undefined && names.length > 1) {
@@ -127,7 +136,9 @@ export class ImageStore implements ImageService {
         );
       }
       if (await this.isInUse(id)) {
-        throw conflict(`unable to remove image ${name ? familiarizeReference(name) : shortId(id)}: a container uses it; remove the container first or force the removal`);
+        throw conflict(
+          `unable to remove image ${name ? familiarizeReference(name) : shortId(id)}: a container uses it; remove the container first or force the removal`,
+        );
       }
     }
     this.db.run('DELETE FROM images WHERE id = ?', id);
@@ -141,7 +152,9 @@ export class ImageStore implements ImageService {
   async prune(options: { all?: boolean } = {}): Promise<{ deleted: string[]; reclaimedBytes: number }> {
     const candidates = options.all
       ? this.db.all<{ id: Digest }>('SELECT id FROM images')
-      : this.db.all<{ id: Digest }>('SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM image_names)');
+      : this.db.all<{ id: Digest }>(
+          'SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM image_names)',
+        );
     const deleted: string[] = [];
     for (const { id } of candidates) {
       if (await this.isInUse(id)) continue;
@@ -156,7 +169,9 @@ export class ImageStore implements ImageService {
   }
 
   async load(tarball: Readable): Promise<{ loaded: string[] }> {
-    const images = await this.gate.write(async () => this.commit(await readImageArchive(this.content, tarball)));
+    const images = await this.gate.write(async () =>
+      this.commit(await readImageArchive(this.content, tarball)),
+    );
     const loaded: string[] = [];
     for (const image of images) {
       const names = image.names.map(familiarizeReference);
@@ -173,7 +188,11 @@ export class ImageStore implements ImageService {
       const byId = new Map<Digest, SavedImage>();
       for (const { id, name } of lookups) {
         const record = await this.record(this.row(id));
-        const saved = byId.get(id) ?? { manifestDigest: record.manifestDigest, manifest: record.manifest, names: [] };
+        const saved = byId.get(id) ?? {
+          manifestDigest: record.manifestDigest,
+          manifest: record.manifest,
+          names: [],
+        };
         if (name !== undefined && !saved.names.includes(name)) saved.names.push(name);
         byId.set(id, saved);
       }
@@ -186,14 +205,18 @@ export class ImageStore implements ImageService {
   }
 
   /** Like `import`, from a directory (modes, owners, symlinks and hard links kept). */
-  importDirectory(dir: string, reference: string, options: ImportOptions = {}): Promise<ImageRecord> {
+  async importDirectory(dir: string, reference: string, options: ImportOptions = {}): Promise<ImageRecord> {
+    const st = await stat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) throw invalid(`cannot import "${dir}": it is not a directory`);
     return this.importFrom(() => importRootfs(this.content, packDirectory(dir), options), reference);
   }
 
   private async importFrom(store: () => Promise<Digest>, reference: string): Promise<ImageRecord> {
     // Checked before any byte is read, so a bad name changes nothing.
     const names = reference === '' ? [] : [formatReference(parseReference(reference))];
-    const [image] = await this.gate.write(async () => this.commit([{ manifestDigest: await store(), names }]));
+    const [image] = await this.gate.write(async () =>
+      this.commit([{ manifestDigest: await store(), names }]),
+    );
     this.emit('import', image!.id, names[0] === undefined ? {} : { name: familiarizeReference(names[0]) });
     return image!;
   }
@@ -204,7 +227,8 @@ export class ImageStore implements ImageService {
     for (const image of images) {
       const { manifest, config } = await this.documentsOf(image.manifestDigest);
       for (const layer of manifest.layers) {
-        if (!(await this.content.has(layer.digest))) throw new MarinaError('Internal', `layer ${layer.digest} vanished from the content store`);
+        if (!(await this.content.has(layer.digest)))
+          throw new MarinaError('Internal', `layer ${layer.digest} vanished from the content store`);
       }
       const row: ImageRow = {
         id: manifest.config.digest,
@@ -231,9 +255,17 @@ export class ImageStore implements ImageService {
   }
 
   private assignName(name: string, id: Digest): void {
-    const previous = this.db.get<{ image_id: Digest }>('SELECT image_id FROM image_names WHERE name = ?', name);
-    this.db.run('INSERT INTO image_names (name, image_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id', name, id);
-    if (previous && previous.image_id !== id) this.emit('untag', previous.image_id, { name: familiarizeReference(name) });
+    const previous = this.db.get<{ image_id: Digest }>(
+      'SELECT image_id FROM image_names WHERE name = ?',
+      name,
+    );
+    this.db.run(
+      'INSERT INTO image_names (name, image_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id',
+      name,
+      id,
+    );
+    if (previous && previous.image_id !== id)
+      this.emit('untag', previous.image_id, { name: familiarizeReference(name) });
   }
 
   /**
@@ -273,11 +305,18 @@ export class ImageStore implements ImageService {
       const ref = parseReference(nameOrId);
       display = familiarizeReference(formatReference(ref));
       if (ref.digest !== undefined) {
-        const row = this.db.get<{ id: Digest }>('SELECT id FROM images WHERE manifest_digest = ? OR id = ?', ref.digest, ref.digest);
+        const row = this.db.get<{ id: Digest }>(
+          'SELECT id FROM images WHERE manifest_digest = ? OR id = ?',
+          ref.digest,
+          ref.digest,
+        );
         if (row) return { id: row.id };
       } else {
         const name = formatReference(ref);
-        const row = this.db.get<{ image_id: Digest }>('SELECT image_id FROM image_names WHERE name = ?', name);
+        const row = this.db.get<{ image_id: Digest }>(
+          'SELECT image_id FROM image_names WHERE name = ?',
+          name,
+        );
         if (row) return { id: row.image_id, name };
       }
     } catch (err) {
@@ -285,9 +324,16 @@ export class ImageStore implements ImageService {
       if (!isMarinaError(err, 'Invalid') || !shortIdPattern.test(nameOrId)) throw err;
     }
     if (shortIdPattern.test(nameOrId)) {
-      const rows = this.db.all<{ id: Digest }>("SELECT id FROM images WHERE substr(id, 8, ?) = ?", nameOrId.length, nameOrId);
+      const rows = this.db.all<{ id: Digest }>(
+        'SELECT id FROM images WHERE substr(id, 8, ?) = ?',
+        nameOrId.length,
+        nameOrId,
+      );
       if (rows.length === 1) return { id: rows[0]!.id };
-      if (rows.length > 1) throw invalid(`short image ID "${nameOrId}" is ambiguous: it matches ${rows.length} images; give more characters`);
+      if (rows.length > 1)
+        throw invalid(
+          `short image ID "${nameOrId}" is ambiguous: it matches ${rows.length} images; give more characters`,
+        );
     }
     throw noSuchImage(display);
   }
@@ -299,7 +345,9 @@ export class ImageStore implements ImageService {
   }
 
   private namesOf(id: Digest): string[] {
-    return this.db.all<{ name: string }>('SELECT name FROM image_names WHERE image_id = ? ORDER BY name', id).map((r) => r.name);
+    return this.db
+      .all<{ name: string }>('SELECT name FROM image_names WHERE image_id = ? ORDER BY name', id)
+      .map((r) => r.name);
   }
 
   private async record(row: ImageRow): Promise<ImageRecord> {
@@ -315,11 +363,19 @@ export class ImageStore implements ImageService {
     };
   }
 
-  private async documentsOf(manifestDigest: Digest): Promise<{ manifest: ImageManifest; config: ImageConfig }> {
+  private async documentsOf(
+    manifestDigest: Digest,
+  ): Promise<{ manifest: ImageManifest; config: ImageConfig }> {
     let docs = this.documents.get(manifestDigest);
     if (!docs) {
-      const manifest = decodeManifest(await this.content.read(manifestDigest), `image manifest ${manifestDigest}`);
-      const config = decodeConfig(await this.content.read(manifest.config.digest), `image config ${manifest.config.digest}`);
+      const manifest = decodeManifest(
+        await this.content.read(manifestDigest),
+        `image manifest ${manifestDigest}`,
+      );
+      const config = decodeConfig(
+        await this.content.read(manifest.config.digest),
+        `image config ${manifest.config.digest}`,
+      );
       docs = { manifest, config };
       this.documents.set(manifestDigest, docs);
     }

@@ -24,7 +24,11 @@ export interface ImportOptions {
 const tarBlockSize = 512;
 
 /** Stores the layer, config and manifest blobs; returns the manifest digest. Nothing is named here. */
-export async function importRootfs(content: ContentStore, rootfs: AsyncIterable<Buffer>, options: ImportOptions = {}): Promise<Digest> {
+export async function importRootfs(
+  content: ContentStore,
+  rootfs: AsyncIterable<Buffer>,
+  options: ImportOptions = {},
+): Promise<Digest> {
   // Changes are checked before any byte is stored.
   const runtimeConfig = applyChanges({}, options.changes ?? []);
   const created = options.created ?? new Date().toISOString();
@@ -40,7 +44,13 @@ export async function importRootfs(content: ContentStore, rootfs: AsyncIterable<
     os: 'linux',
     config: runtimeConfig,
     rootfs: { type: 'layers', diff_ids: [diffId] },
-    history: [{ created, created_by: 'marina image import', ...(options.message ? { comment: options.message } : {}) }],
+    history: [
+      {
+        created,
+        created_by: 'marina image import',
+        ...(options.message ? { comment: options.message } : {}),
+      },
+    ],
   };
   const configBlob = await content.write(encodeJson(config));
   const manifest: ImageManifest = {
@@ -56,10 +66,12 @@ export async function importRootfs(content: ContentStore, rootfs: AsyncIterable<
 function tarChecker(hash: ReturnType<typeof createHash>): Transform {
   let head = Buffer.alloc(0);
   const check = () => {
-    if (head.length < tarBlockSize) throw invalid('the import source is not a tar archive: it is shorter than one tar block');
+    if (head.length < tarBlockSize)
+      throw invalid('the import source is not a tar archive: it is shorter than one tar block');
     const magic = head.subarray(257, 262).toString('latin1');
     const zeroBlock = head.subarray(0, tarBlockSize).every((b) => b === 0);
-    if (magic !== 'ustar' && !zeroBlock) throw invalid('the import source is not a tar archive (plain or gzip)');
+    if (magic !== 'ustar' && !zeroBlock)
+      throw invalid('the import source is not a tar archive (plain or gzip)');
   };
   let checked = false;
   return new Transform({

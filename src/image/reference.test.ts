@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isMarinaError } from '../errors.ts';
-import { familiarizeReference, familiarName, normalizeReference, parseReference, parseReferenceLoose } from './reference.ts';
+import {
+  familiarizeReference,
+  familiarName,
+  normalizeReference,
+  parseReference,
+  parseReferenceLoose,
+} from './reference.ts';
 
 const hex = 'a'.repeat(64);
 const digest = `sha256:${hex}`;
@@ -29,7 +35,11 @@ test('normalizes like docker', () => {
 });
 
 test('parses into parts', () => {
-  assert.deepEqual(parseReference('localhost:5000/a/b:tag'), { domain: 'localhost:5000', path: 'a/b', tag: 'tag' });
+  assert.deepEqual(parseReference('localhost:5000/a/b:tag'), {
+    domain: 'localhost:5000',
+    path: 'a/b',
+    tag: 'tag',
+  });
   assert.deepEqual(parseReference(`x@${digest}`), { domain: 'docker.io', path: 'library/x', digest });
   assert.deepEqual(parseReferenceLoose('x'), { domain: 'docker.io', path: 'library/x' });
 });

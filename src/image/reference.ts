@@ -13,7 +13,9 @@ const maxNameLength = 255;
 
 const pathComponentPattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domainPattern = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const domainPattern = new RegExp(
+  `^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
+);
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const idLikePattern = /^[a-f0-9]{64}$/;
 
@@ -45,7 +47,9 @@ export function parseReferenceLoose(input: string): ImageReference {
   if (at !== -1) {
     const digestPart = rest.slice(at + 1);
     if (!isDigest(digestPart)) {
-      throw invalid(`invalid reference "${input}": digest "${digestPart}" must be sha256: followed by 64 lowercase hex characters`);
+      throw invalid(
+        `invalid reference "${input}": digest "${digestPart}" must be sha256: followed by 64 lowercase hex characters`,
+      );
     }
     digest = digestPart;
     rest = rest.slice(0, at);
@@ -56,12 +60,16 @@ export function parseReferenceLoose(input: string): ImageReference {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
     if (!tagPattern.test(tag)) {
-      throw invalid(`invalid reference "${input}": tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
+      throw invalid(
+        `invalid reference "${input}": tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`,
+      );
     }
   }
   const { domain, path } = splitDomain(rest, input);
   if (idLikePattern.test(rest)) {
-    throw invalid(`invalid reference "${input}": a repository name cannot be 64 hex characters (that is an image ID)`);
+    throw invalid(
+      `invalid reference "${input}": a repository name cannot be 64 hex characters (that is an image ID)`,
+    );
   }
   for (const component of path.split('/')) {
     if (!pathComponentPattern.test(component)) {
@@ -84,12 +92,15 @@ function splitDomain(name: string, input: string): { domain: string; path: strin
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
   // Docker's rule: the first component is a registry only if it looks like a host.
-  const isHost = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  const isHost =
+    slash !== -1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
   if (!isHost) {
     if (name.length === 0) throw invalid(`invalid reference "${input}": the repository name is empty`);
     return { domain: defaultDomain, path: name.includes('/') ? name : `${officialRepoPrefix}${name}` };
   }
-  if (!domainPattern.test(first)) throw invalid(`invalid reference "${input}": registry "${first}" is not a valid host[:port]`);
+  if (!domainPattern.test(first))
+    throw invalid(`invalid reference "${input}": registry "${first}" is not a valid host[:port]`);
   const path = name.slice(slash + 1);
   if (first === defaultDomain || first === 'index.docker.io') {
     return { domain: defaultDomain, path: path.includes('/') ? path : `${officialRepoPrefix}${path}` };
@@ -122,7 +133,8 @@ function withTagAndDigest(repository: string, ref: ImageReference): string {
 /** `busybox`, `me/app`, `localhost:5000/a`. */
 export function familiarRepository(ref: ImageReference): string {
   if (ref.domain !== defaultDomain) return repositoryName(ref);
-  const official = ref.path.startsWith(officialRepoPrefix) && !ref.path.slice(officialRepoPrefix.length).includes('/');
+  const official =
+    ref.path.startsWith(officialRepoPrefix) && !ref.path.slice(officialRepoPrefix.length).includes('/');
   return official ? ref.path.slice(officialRepoPrefix.length) : ref.path;
 }
 

@@ -33,7 +33,8 @@ test('busybox rootfs is deterministic and has the expected layout', async () => 
   assert.equal(byName.get('bin/busybox')?.mode, 0o755);
   assert.equal(byName.get('tmp')?.mode, 0o1777);
   assert.equal(byName.get('usr/local')?.type, 'directory', 'parents of applets exist');
-  for (const dir of ['dev', 'proc', 'sys', 'root', 'var', 'home', 'etc']) assert.equal(byName.get(dir)?.type, 'directory', dir);
+  for (const dir of ['dev', 'proc', 'sys', 'root', 'var', 'home', 'etc'])
+    assert.equal(byName.get(dir)?.type, 'directory', dir);
   for (const h of headers) {
     assert.equal(h.uid, 0);
     assert.equal(h.gid, 0);
@@ -42,9 +43,11 @@ test('busybox rootfs is deterministic and has the expected layout', async () => 
 });
 
 test('debianMirror reads one-line and deb822 sources', () => {
-  const list = '# comment\ndeb-src http://src.example/debian bookworm main\ndeb [arch=amd64] http://one.example/debian bookworm main\n';
+  const list =
+    '# comment\ndeb-src http://src.example/debian bookworm main\ndeb [arch=amd64] http://one.example/debian bookworm main\n';
   assert.equal(debianMirror([list], 'bookworm'), 'http://one.example/debian');
-  const deb822 = 'Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb deb-src\nURIs: http://two.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n';
+  const deb822 =
+    'Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb deb-src\nURIs: http://two.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n';
   assert.equal(debianMirror([deb822], 'bookworm'), 'http://two.example/debian');
   assert.equal(debianMirror([deb822], 'trixie'), undefined);
 });

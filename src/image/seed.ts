@@ -76,7 +76,10 @@ export async function seedBusybox(images: ImageStore): Promise<ImageRecord> {
 }
 
 async function readStaticBusybox(): Promise<Buffer> {
-  const missing = new MarinaError('Unavailable', `a static busybox is needed at ${busyboxPath}; install it with "apt-get install busybox-static"`);
+  const missing = new MarinaError(
+    'Unavailable',
+    `a static busybox is needed at ${busyboxPath}; install it with "apt-get install busybox-static"`,
+  );
   if (!existsSync(busyboxPath)) throw missing;
   const binary = await readFile(busyboxPath);
   // A dynamically linked busybox names its loader near the start of the file; it would not run in an
@@ -119,14 +122,25 @@ export async function busyboxRootfs(binary: Buffer, applets: readonly string[]):
  * Builds a Debian image with debootstrap (minbase) from the host's configured Debian mirror. Slow
  * (minutes); installs debootstrap with apt-get when it is missing.
  */
-export async function seedDebian(images: ImageStore, reference = 'debian:bookworm-slim', suite = 'bookworm'): Promise<ImageRecord> {
+export async function seedDebian(
+  images: ImageStore,
+  reference = 'debian:bookworm-slim',
+  suite = 'bookworm',
+): Promise<ImageRecord> {
   const mirror = debianMirror(await readAptSources(), suite);
-  if (mirror === undefined) throw new MarinaError('Unavailable', `no Debian mirror for ${suite} in /etc/apt/sources.list(.d); add one and retry`);
+  if (mirror === undefined)
+    throw new MarinaError(
+      'Unavailable',
+      `no Debian mirror for ${suite} in /etc/apt/sources.list(.d); add one and retry`,
+    );
   await ensureDebootstrap();
   const target = await mkdtemp(join(tmpdir(), 'marina-debootstrap-'));
   try {
     await run('debootstrap', ['--variant=minbase', suite, target, mirror], { maxBuffer: 64 * 1024 * 1024 });
-    return await images.importDirectory(target, reference, { changes: ['CMD ["bash"]', `ENV ${defaultPath}`], message: `debootstrap ${suite}` });
+    return await images.importDirectory(target, reference, {
+      changes: ['CMD ["bash"]', `ENV ${defaultPath}`],
+      message: `debootstrap ${suite}`,
+    });
   } finally {
     await unmountBelow(target);
     await rm(target, { recursive: true, force: true });
@@ -138,9 +152,15 @@ async function ensureDebootstrap(): Promise<void> {
     await run('debootstrap', ['--version']);
   } catch {
     try {
-      await run('apt-get', ['install', '-y', 'debootstrap'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      await run('apt-get', ['install', '-y', 'debootstrap'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch (err) {
-      throw new MarinaError('Unavailable', 'debootstrap is missing and "apt-get install -y debootstrap" failed; install it and retry', { cause: err });
+      throw new MarinaError(
+        'Unavailable',
+        'debootstrap is missing and "apt-get install -y debootstrap" failed; install it and retry',
+        { cause: err },
+      );
     }
   }
 }
@@ -161,7 +181,8 @@ async function readAptSources(): Promise<string[]> {
   const dir = '/etc/apt/sources.list.d';
   if (existsSync(dir)) {
     for (const name of (await readdir(dir)).sort()) {
-      if (name.endsWith('.list') || name.endsWith('.sources')) texts.push(await readFile(join(dir, name), 'utf8'));
+      if (name.endsWith('.list') || name.endsWith('.sources'))
+        texts.push(await readFile(join(dir, name), 'utf8'));
     }
   }
   return texts;
@@ -171,12 +192,17 @@ async function readAptSources(): Promise<string[]> {
 export function debianMirror(sourceTexts: readonly string[], suite: string): string | undefined {
   for (const text of sourceTexts) {
     for (const line of text.split('\n')) {
-      const words = line.replace(/\[[^\]]*\]/, '').trim().split(/\s+/);
+      const words = line
+        .replace(/\[[^\]]*\]/, '')
+        .trim()
+        .split(/\s+/);
       if (words[0] === 'deb' && words[2] === suite && words[1]) return words[1];
     }
     for (const stanza of text.split(/\n\s*\n/)) {
-      const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim().split(/\s+/) ?? [];
-      if (field('Types').includes('deb') && field('Suites').includes(suite) && field('URIs')[0]) return field('URIs')[0];
+      const field = (name: string) =>
+        new RegExp(`^${name}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim().split(/\s+/) ?? [];
+      if (field('Types').includes('deb') && field('Suites').includes(suite) && field('URIs')[0])
+        return field('URIs')[0];
     }
   }
   return undefined;

@@ -4,7 +4,11 @@ import type tar from 'tar-stream';
 export type EntryHeader = Partial<tar.Header> & { name: string };
 
 /** Adds an entry whose bytes come from `source`, respecting the pack's backpressure. */
-export async function addStream(pack: tar.Pack, header: EntryHeader, source: AsyncIterable<Buffer>): Promise<void> {
+export async function addStream(
+  pack: tar.Pack,
+  header: EntryHeader,
+  source: AsyncIterable<Buffer>,
+): Promise<void> {
   let finish!: (err?: Error | null) => void;
   const done = new Promise<void>((resolve, reject) => {
     finish = (err) => (err ? reject(err) : resolve());
