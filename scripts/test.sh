@@ -4,7 +4,7 @@
 # Typecheck and lint failures do not stop the tests (their results are worth having too), but they make the
 # script exit non-zero; they are reported before the tests start, so the summary stays the last thing printed.
 # Environment: MARINA_TEST_CONCURRENCY (default 2: each system test has its own daemon, root and socket),
-#              MARINA_TEST_TIMEOUT_MS (default 300000: a hung test fails instead of hanging CI).
+#              MARINA_TEST_TIMEOUT_MS (default 180000: a hung test fails instead of hanging CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node=node_modules/.bin/node
@@ -40,7 +40,7 @@ fi
 tests_rc=0
 "$node" --test --test-reporter=spec \
   --test-concurrency="${MARINA_TEST_CONCURRENCY:-2}" \
-  --test-timeout="${MARINA_TEST_TIMEOUT_MS:-300000}" \
+  --test-timeout="${MARINA_TEST_TIMEOUT_MS:-180000}" \
   "${unit_tests[@]}" "${system_tests[@]}" || tests_rc=$?
 
 if ((tests_rc != 0)); then exit "$tests_rc"; fi
