@@ -164,6 +164,13 @@ test('loads a docker save tarball', async (t) => {
   assert.equal((await images.inspect(configDigest)).id, configDigest);
   assert.equal((await images.inspect(image.manifestDigest)).id, configDigest);
   assert.equal((await images.inspect(`example/app@${image.manifestDigest}`)).id, configDigest);
+  // Loading the same image under another name reports only the new name and keeps both.
+  const renamed = await dockerSaveTarball({ repoTags: ['example/other:2'], fileText: 'hi\n' });
+  assert.deepEqual((await images.load(Readable.from([renamed.archive]))).loaded, ['example/other:2']);
+  assert.deepEqual((await images.inspect(configDigest)).names, [
+    'docker.io/example/app:1',
+    'docker.io/example/other:2',
+  ]);
 });
 
 test('save then load into another root gives the same image, names and bytes', async (t) => {

@@ -169,14 +169,17 @@ export class ImageStore implements ImageService {
   }
 
   async load(tarball: Readable): Promise<{ loaded: string[] }> {
-    const images = await this.gate.write(async () =>
-      this.commit(await readImageArchive(this.content, tarball)),
-    );
+    const { found, records } = await this.gate.write(async () => {
+      const found = await readImageArchive(this.content, tarball);
+      return { found, records: await this.commit(found) };
+    });
     const loaded: string[] = [];
-    for (const image of images) {
+    for (const [i, image] of found.entries()) {
+      // Only the names this archive gave, not others the image already had.
       const names = image.names.map(familiarizeReference);
-      loaded.push(...(names.length > 0 ? names : [image.id]));
-      this.emit('load', image.id, names[0] === undefined ? {} : { name: names[0] });
+      const id = records[i]!.id;
+      loaded.push(...(names.length > 0 ? names : [id]));
+      this.emit('load', id, names[0] === undefined ? {} : { name: names[0] });
     }
     return { loaded };
   }
