@@ -2,13 +2,12 @@
  * The anchors Marina is measured against, both fed the same busybox image Marina runs (its `image save`
  * tarball): raw `runc run` on a bundle unpacked from it (the floor: no daemon, no image or state
  * bookkeeping) and `podman run` (a daemonless engine doing the same job as Marina).
- * Everything they create lives under the directory given, so removing that directory (with
- * test/harness.ts cleanupRoot, which also kills leftover processes and unmounts) undoes them.
+ * Each keeps its state under the directory it is given; `dispose` undoes everything it made.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runProcess } from '../test/harness.ts';
+import { cleanupRoot, runProcess } from '../test/harness.ts';
 
 async function mustRun(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
   const r = await runProcess(cmd, args, { env, timeoutMs: 60_000 });
@@ -19,6 +18,8 @@ async function mustRun(cmd: string, args: string[], env?: Record<string, string>
 export interface Anchor {
   /** Runs `true` in a fresh container once; resolves when it has exited and is gone. */
   runTrue(): Promise<void>;
+  /** Kills what is left, unmounts and removes the anchor's directory, and whatever it made elsewhere. */
+  dispose(): void;
 }
 
 /** Unpacks a `docker save` tarball's layers, in order, into `rootfs`. */
@@ -49,6 +50,7 @@ export function prepareRuncFloor(imageTar: string, dir: string): Anchor {
     // `runc run` (not detached) creates, starts, waits and deletes: one whole container life.
     runTrue: () =>
       mustRun('runc', ['--root', state, 'run', '--bundle', bundle, `bench-${process.pid}-${n++}`]),
+    dispose: () => cleanupRoot(dir),
   };
 }
 
@@ -59,6 +61,7 @@ export function prepareRuncFloor(imageTar: string, dir: string): Anchor {
  */
 export async function preparePodman(imageTar: string, dir: string): Promise<Anchor> {
   const conf = join(dir, 'containers.conf');
+  mkdirSync(dir, { recursive: true });
   writeFileSync(
     conf,
     [
@@ -80,8 +83,38 @@ export async function preparePodman(imageTar: string, dir: string): Promise<Anch
     '--tmpdir',
     join(dir, 'tmp'),
   ];
+  const podmanCgroups = cgroupsNamed('libpod_parent').filter((c) => !existsSync(c));
   await mustRun('podman', [...global, 'load', '-q', '-i', imageTar], env);
   return {
     runTrue: () => mustRun('podman', [...global, 'run', '--rm', '--network=none', 'busybox', 'true'], env),
+    dispose: () => {
+      cleanupRoot(dir);
+      removeEmptyCgroups(podmanCgroups);
+    },
   };
+}
+
+/** `name` under every cgroup hierarchy mounted under /sys/fs/cgroup (v1 controllers and the v2 one). */
+function cgroupsNamed(name: string): string[] {
+  return readdirSync('/sys/fs/cgroup').map((hierarchy) => join('/sys/fs/cgroup', hierarchy, name));
+}
+
+/**
+ * With cgroupfs, podman leaves `libpod_parent/conmon` behind in every hierarchy, empty. Removes the ones
+ * the bench made (deepest first); a cgroup that still has processes refuses rmdir and stays.
+ */
+function removeEmptyCgroups(cgroups: string[]): void {
+  const below = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .flatMap((e) => [...below(join(dir, e.name)), join(dir, e.name)]);
+  for (const cgroup of cgroups.filter((c) => existsSync(c))) {
+    for (const dir of [...below(cgroup), cgroup]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Busy: something still runs in it; not ours to kill.
+      }
+    }
+  }
 }

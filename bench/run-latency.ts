@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
 
     const work = mkdtempSync(join(tmpdir(), 'marina-bench-'));
-    cleanup.defer('remove the bench directory (runc and podman state)', () => cleanupRoot(work));
+    cleanup.defer('remove the bench directory', () => cleanupRoot(work));
     const daemon = await startDaemon();
     cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
     const client = new ApiClient(`unix://${daemon.socket}`);
@@ -152,7 +152,9 @@ async function main(): Promise<void> {
     const imageTar = join(work, 'busybox.tar');
     await daemon.ok(['image', 'save', '-o', imageTar, 'busybox']);
     const runc: Anchor = prepareRuncFloor(imageTar, join(work, 'runc-floor'));
+    cleanup.defer('remove the runc floor', () => runc.dispose());
     const podman: Anchor = await preparePodman(imageTar, join(work, 'podman'));
+    cleanup.defer('remove podman storage and cgroups', () => podman.dispose());
 
     const measured: Measured[] = [
       {
