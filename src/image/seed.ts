@@ -137,6 +137,7 @@ export async function seedDebian(
   const target = await mkdtemp(join(tmpdir(), 'marina-debootstrap-'));
   try {
     await run('debootstrap', ['--variant=minbase', suite, target, mirror], { maxBuffer: 64 * 1024 * 1024 });
+    await removePackageCaches(target);
     return await images.importDirectory(target, reference, {
       changes: ['CMD ["bash"]', `ENV ${defaultPath}`],
       message: `debootstrap ${suite}`,
@@ -144,6 +145,18 @@ export async function seedDebian(
   } finally {
     await unmountBelow(target);
     await rm(target, { recursive: true, force: true });
+  }
+}
+
+/** The downloaded .debs and package lists are most of a fresh debootstrap and useless in an image. */
+async function removePackageCaches(target: string): Promise<void> {
+  for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
+    const path = join(target, dir);
+    for (const name of await readdir(path).catch(() => [])) {
+      if (name.endsWith('.deb') || (dir === 'var/lib/apt/lists' && name !== 'partial' && name !== 'lock')) {
+        await rm(join(path, name), { force: true });
+      }
+    }
   }
 }
 
