@@ -73,6 +73,14 @@ function reportLocal(message: string): number {
   return 125;
 }
 
+/** docker refuses `-it` without a terminal to read keystrokes from; so does marina (before creating anything). */
+function requireTerminalFor(flags: { interactive?: boolean; tty?: boolean; detach?: boolean }): void {
+  if (flags.interactive && flags.tty && !flags.detach && !process.stdin.isTTY) {
+    process.stderr.write('marina: the input device is not a TTY; drop -t, or run marina from a terminal\n');
+    throw new Exit(1);
+  }
+}
+
 /** Forwards the signals a user sends this process to the container (docker's --sig-proxy). */
 function proxySignals(id: string): () => void {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -153,6 +161,7 @@ export function registerContainerCommands(program: Command): void {
       .option('--rm', 'remove the container when it exits')
       .option('--sig-proxy <bool>', 'proxy received signals to the process (non-TTY)', 'true'),
   ).action(async (image: string, command: string[], flags: CreateFlags & { sigProxy: string }) => {
+    requireTerminalFor(flags);
     let request: ReturnType<typeof buildCreateRequest>;
     try {
       request = createRequestFrom(image, command, flags);
@@ -368,6 +377,7 @@ export function registerContainerCommands(program: Command): void {
           privileged?: boolean;
         },
       ) => {
+        requireTerminalFor(flags);
         const client = api();
         const exec = await client.json<ExecRecord>('POST', `${ctr(name)}/exec`, {
           json: {
