@@ -4,6 +4,7 @@
  * and are picked up again by the next start (live restore).
  */
 import { mkdirSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -12,7 +13,7 @@ import { createApiServer } from '../api/server.ts';
 import { marinaVersion } from '../api/version.ts';
 import { createEngine } from '../engine/create-engine.ts';
 import { parseMemory } from '../engine/config-parse.ts';
-import { asMarinaError } from '../errors.ts';
+import { asMarinaError, MarinaError } from '../errors.ts';
 import { listenOnSocket } from './listen.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { makeSeedImage } from './seed-images.ts';
@@ -64,28 +65,41 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv);
   const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, pino.destination(2));
   if (process.getuid?.() !== 0) {
-    logger.fatal(
+    throw new MarinaError(
+      'Forbidden',
       'marinad must run as root (it mounts file systems, creates cgroups and runs runc): try sudo marinad',
     );
-    process.exit(1);
   }
   const root = resolve(flags.root);
   const socketPath = resolve(flags.socket);
   mkdirSync(root, { recursive: true, mode: 0o711 });
   const releaseLock = acquirePidLock(join(root, 'marinad.lock'), root);
 
-  const engine = await createEngine({
-    root,
-    logger,
-    version,
-    attachHelperPath: join(dirname(fileURLToPath(import.meta.url)), 'marina-attach'),
-    runcPath: flags.runc,
-    conmonPath: flags.conmon,
-    logMaxBytes: flags.logMaxSize,
-    logMaxFiles: flags.logMaxFiles,
-  });
-  const server = createApiServer({ engine, logger, version, seedImage: makeSeedImage(engine) });
-  await listenOnSocket(server, socketPath);
+  let engine: Awaited<ReturnType<typeof createEngine>>;
+  let server: Server;
+  try {
+    engine = await createEngine({
+      root,
+      logger,
+      version,
+      attachHelperPath: join(dirname(fileURLToPath(import.meta.url)), 'marina-attach'),
+      runcPath: flags.runc,
+      conmonPath: flags.conmon,
+      logMaxBytes: flags.logMaxSize,
+      logMaxFiles: flags.logMaxFiles,
+    });
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  try {
+    server = createApiServer({ engine, logger, version, seedImage: makeSeedImage(engine) });
+    await listenOnSocket(server, socketPath);
+  } catch (err) {
+    await engine.close().catch(() => {});
+    releaseLock();
+    throw err;
+  }
   logger.info({ socket: socketPath, root, version }, `marinad listening on unix://${socketPath}`);
 
   let stopping = false;
