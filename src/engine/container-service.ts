@@ -507,7 +507,8 @@ export class ContainerServiceImpl implements ContainerService {
 
   async remove(idOrName: string, options: { force?: boolean; removeVolumes?: boolean } = {}): Promise<void> {
     const id = this.idOf(idOrName);
-    const exit = await this.mutex.run(id, async () => {
+    // The exit promise is wrapped: returned bare, it would be awaited while still holding the lock.
+    const killed = await this.mutex.run(id, async () => {
       const entry = this.current(id, idOrName);
       const { status } = entry.record.state;
       if (status !== 'running' && status !== 'restarting') return undefined;
@@ -524,11 +525,11 @@ export class ContainerServiceImpl implements ContainerService {
         return undefined;
       }
       this.deps.store.update(entry);
-      const next = this.nextExit(id);
+      const exit = this.nextExit(id);
       await this.signal(id, 'KILL', true);
-      return next;
+      return { exit };
     });
-    if (exit) await exit;
+    if (killed) await killed.exit;
     await this.mutex.run(id, () => this.removeLocked(id, !!options.removeVolumes));
   }
 
