@@ -1,6 +1,6 @@
 /** Container verbs: run, create, start, stop, kill, restart, rm, wait, ps, logs, exec, stats, container prune. */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import type {
   ContainerRecord,
@@ -456,12 +456,14 @@ function statsTable(before: ContainerStats[], after: ContainerStats[]): string {
   return columns(
     ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'],
     after.map((s, i) => {
-      const memPercent = s.memory.limitBytes > 0 ? (s.memory.usageBytes / s.memory.limitBytes) * 100 : 0;
+      // Without a limit the container may use the whole host, which is what docker shows as the limit.
+      const limit = s.memory.limitBytes > 0 ? s.memory.limitBytes : totalmem();
+      const memPercent = (s.memory.usageBytes / limit) * 100;
       return [
         shortId(s.id),
         s.name,
         `${cpuPercent(before[i]!.cpu, s.cpu).toFixed(2)}%`,
-        `${binarySize(s.memory.usageBytes)} / ${binarySize(s.memory.limitBytes)}`,
+        `${binarySize(s.memory.usageBytes)} / ${binarySize(limit)}`,
         `${memPercent.toFixed(2)}%`,
         String(s.pids.current),
       ];

@@ -6,6 +6,11 @@ import { enableCompileCache } from 'node:module';
 
 enableCompileCache?.();
 
+// `marina … | head` closes the pipe early; that ends the output, it is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+}
+
 const { Command, CommanderError } = await import('commander');
 const { closeApi, Exit, reportError, setHost } = await import('./cli-support.ts');
 const { registerContainerCommands } = await import('./container-commands.ts');
