@@ -51,7 +51,8 @@ export function addImageRoutes(router: Router<Route>): void {
       http(async ({ req, res, query, ctx }) => {
         const reference = requireQuery(query, 'ref');
         const record = await ctx.engine.images.import(req, reference, {
-          changes: listQuery(query, 'changes'),
+          // Repeated parameters only: a change such as CMD ["a","b"] holds commas.
+          changes: query.getAll('changes'),
           message: query.get('message') || undefined,
         });
         sendJson(res, 201, record);

@@ -140,3 +140,26 @@ test('a stdio route without Upgrade is refused', async (t) => {
   const res = await call(socketPath, 'POST', '/v1/containers/c1/attach');
   assert.equal(res.status, 400);
 });
+
+test('import passes each repeated change whole, commas included', async (t) => {
+  let seen: unknown;
+  const images = {
+    import: async (body: NodeJS.ReadableStream, reference: string, options: unknown) => {
+      for await (const _ of body);
+      seen = { reference, options };
+      return { id: 'sha256:x' };
+    },
+  };
+  const socketPath = await withServer(t, { images } as unknown as Engine);
+  const change = 'CMD ["sh","-c","true"]';
+  const res = await call(
+    socketPath,
+    'POST',
+    `/v1/images/import?ref=imp:1&changes=${encodeURIComponent(change)}&changes=ENV%20A%3D1`,
+  );
+  assert.equal(res.status, 201);
+  assert.deepEqual(seen, {
+    reference: 'imp:1',
+    options: { changes: [change, 'ENV A=1'], message: undefined },
+  });
+});
