@@ -1,0 +1,177 @@
+/**
+ * Composes the engine from its parts over one state root, reconciles with what survived the previous
+ * daemon (live restore), and starts the background work: exit watching, log rotation, db upkeep.
+ * `close()` stops that work and closes the database but leaves containers running under conmon.
+ */
+import { readFile } from 'node:fs/promises';
+import { arch, availableParallelism, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { FileContentStore } from '../content/file-content-store.ts';
+import { StateDb } from '../db/state-db.ts';
+import { ImageStore } from '../image/image-store.ts';
+import { detectCgroupMode, readCgroupStats, wasOomKilled } from '../runtime/cgroups.ts';
+import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
+import type { RuntimeState } from '../runtime/runtime.ts';
+import { buildSpec } from '../runtime/spec.ts';
+import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.ts';
+import { VolumeStore } from '../volume/volume-store.ts';
+import { ContainerServiceImpl } from './container-service.ts';
+import { ContainerStore } from './container-store.ts';
+import { EventBus } from './events.ts';
+import { ExecServiceImpl } from './exec-service.ts';
+import { exitsDir, runcRoot } from './layout.ts';
+import { LogRotator } from './logs/log-rotator.ts';
+import { readLogs } from './logs/log-reader.ts';
+import { applyReconcile, planReconcile } from './reconcile.ts';
+import type { Engine, SystemInfo } from './services.ts';
+
+export interface EngineOptions {
+  root: string;
+  logger: Logger;
+  version: string;
+  attachHelperPath: string;
+  runcPath?: string;
+  conmonPath?: string;
+  /** Rotate a container's log beyond this size (default 10 MiB). */
+  logMaxBytes?: number;
+  /** Log files kept per container, the live one included (default 3). */
+  logMaxFiles?: number;
+}
+
+const defaultLogMaxBytes = 10 * 1024 * 1024;
+const defaultLogMaxFiles = 3;
+/**
+ * conmon's own --log-size-max, the backstop while marinad is down. conmon counts bytes since its own
+ * last truncation and does not reset that count when we rotate and ask it to reopen, so every time the
+ * count reaches the cap it empties the live file. A cap of 2x the rotation size lost about half of a
+ * busy container's lines (observed); a large cap keeps that rare while still bounding the disk.
+ */
+const conmonLogCapFloor = 1024 ** 3;
+const logCheckIntervalMs = 1000;
+const dbMaintenanceIntervalMs = 60 * 60 * 1000;
+
+export async function createEngine(options: EngineOptions): Promise<Engine & { close(): Promise<void> }> {
+  const { root, logger, version } = options;
+  const logMaxBytes = options.logMaxBytes ?? defaultLogMaxBytes;
+  const db = new StateDb(join(root, 'state.db'));
+  const events = new EventBus();
+  const store = new ContainerStore(db);
+  const content = new FileContentStore(root);
+  await content.cleanupIngest();
+  const images = new ImageStore(db, content, {
+    isInUse: (imageId) => store.usesImage(imageId),
+    onEvent: (action, imageId, attributes) =>
+      events.emit({ type: 'image', action, actor: { id: imageId, attributes }, timeNano: BigInt(Date.now()) * 1_000_000n }),
+  });
+  const volumes = new VolumeStore(db, root, { isInUse: (name: string) => store.usesVolume(name) });
+  const snapshotter = new OverlaySnapshotter(root);
+  const runtime = new ConmonRuntime({
+    root: runcRoot(root),
+    exitDir: exitsDir(root),
+    runcPath: options.runcPath ?? 'runc',
+    conmonPath: options.conmonPath ?? 'conmon',
+    attachHelperPath: options.attachHelperPath,
+  });
+  const rotator = new LogRotator({
+    maxBytes: logMaxBytes,
+    maxFiles: options.logMaxFiles ?? defaultLogMaxFiles,
+    reopen: (id) => runtime.reopenLog(id),
+    intervalMs: logCheckIntervalMs,
+    logger,
+  });
+  const containers = new ContainerServiceImpl({
+    root,
+    logger,
+    store,
+    images,
+    snapshotter,
+    runtime,
+    volumes,
+    emit: (event) => events.emit(event),
+    buildSpec,
+    wasOomKilled: (cgroupsPath) => wasOomKilled(cgroupsPath),
+    readCgroupStats: (cgroupsPath) => readCgroupStats(cgroupsPath),
+    readLogs,
+    logSizeMax: Math.max(2 * logMaxBytes, conmonLogCapFloor),
+    logRotation: rotator,
+  });
+  const execs = new ExecServiceImpl({ root, store, runtime, snapshotter, emit: (event) => events.emit(event) });
+
+  // Subscribe before reconciling, so an exit that lands meanwhile is not missed (exit handling is idempotent).
+  const unsubscribe = runtime.onExit((id) => {
+    containers.handleExit(id).catch((err) => logger.error({ err, id }, 'recording a container exit failed'));
+  });
+  const runtimeStates = new Map<string, RuntimeState>();
+  for (const id of await runtime.list()) {
+    const state = await runtime.state(id);
+    if (state) runtimeStates.set(id, state);
+  }
+  const actions = planReconcile({ containers: store.all(), runtime: runtimeStates, snapshots: await snapshotter.list() });
+  await applyReconcile(
+    actions,
+    {
+      adopt: (id, pid) => containers.adopt(id, pid),
+      handleExit: (id) => containers.handleExit(id),
+      resumeRestart: (id) => containers.resumeRestart(id),
+      start: (id) => containers.start(id),
+      finishRemoval: (id) => containers.finishRemoval(id),
+      deleteRuntime: (id) => runtime.delete(id, { force: true }),
+      removeSnapshot: (id) => snapshotter.remove(id),
+    },
+    logger,
+  );
+  rotator.start();
+  const maintenance = setInterval(() => {
+    try {
+      db.maintain();
+    } catch (err) {
+      logger.warn({ err }, 'database maintenance failed');
+    }
+  }, dbMaintenanceIntervalMs);
+  maintenance.unref();
+
+  const info = async (): Promise<SystemInfo> => {
+    const all = store.all();
+    const running = all.filter((e) => e.record.state.status === 'running').length;
+    return {
+      version,
+      root,
+      containers: { total: all.length, running, stopped: all.length - running },
+      images: (await images.list()).length,
+      runtime: runtime.name,
+      cgroupVersion: detectCgroupMode() === 'v2' ? '2' : '1',
+      kernel: release(),
+      os: await osName(),
+      arch: arch(),
+      cpus: availableParallelism(),
+      memoryBytes: totalmem(),
+    };
+  };
+
+  return {
+    containers,
+    execs,
+    images,
+    volumes,
+    events,
+    info,
+    async close() {
+      clearInterval(maintenance);
+      unsubscribe();
+      await containers.close();
+      await rotator.stop();
+      await runtime.close();
+      db.close();
+    },
+  };
+}
+
+async function osName(): Promise<string> {
+  try {
+    const text = await readFile('/etc/os-release', 'utf8');
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
