@@ -91,4 +91,17 @@ describe('engine: isolation and limits', () => {
       await d.marina(['rm', '-f', name]);
     }
   });
+
+  test("stats report the container's memory limit and its processes", async () => {
+    const name = uniqueName('stats');
+    try {
+      await d.ok(['run', '-d', '--name', name, '-m', '64m', 'busybox', 'sh', '-c', 'sleep 1000 & sleep 1000 & wait']);
+      const row = (await d.ok(['stats', '--no-stream', name])).trim().split('\n')[1] ?? '';
+      assert.match(row, new RegExp(`^[0-9a-f]{12}\\s+${name}\\s`));
+      assert.match(row, /\/ 64(\.0+)?\s?MiB/);
+      assert.match(row, /\s3$/);
+    } finally {
+      await d.marina(['rm', '-f', name]);
+    }
+  });
 });
