@@ -152,9 +152,10 @@ export class ContainerServiceImpl implements ContainerService {
     return record;
   }
 
+  /** Like Docker, falls back to a numbered name once plain ones keep colliding. */
   private freeRandomName(): string {
-    for (;;) {
-      const name = randomName();
+    for (let attempt = 0; ; attempt++) {
+      const name = attempt < 10 ? randomName() : `${randomName()}${attempt}`;
       if (!this.deps.store.nameHolder(name)) return name;
     }
   }
