@@ -11,7 +11,7 @@ import type {
 import { FrameDecoder } from '../api/stdio-framing.ts';
 import { isMarinaError, MarinaError } from '../errors.ts';
 import { api, collect, Exit, print } from './cli-support.ts';
-import { DaemonUnreachable } from './client.ts';
+import { DaemonUnreachable, type Upgraded } from './client.ts';
 import { binarySize, columns, cpuPercent, psCommand, shortId, timeAgo } from './human.ts';
 import { buildCreateRequest, type CreateFlags } from './run-request.ts';
 import { runStdioSession, terminalSize } from './stdio-session.ts';
@@ -97,11 +97,14 @@ function proxySignals(id: string): () => void {
   };
 }
 
-/** The exit code docker gives a container that could not start: 126/127 when the engine says so, else 125. */
-function startFailureExitCode(err: unknown): number {
+/** The exit code the engine attached to a process that could not run (126 not executable, 127 not found). */
+function reportedExitCode(err: unknown): number | undefined {
   const code = isMarinaError(err) ? err.details?.exitCode : undefined;
-  return typeof code === 'number' ? code : 125;
+  return typeof code === 'number' ? code : undefined;
 }
+
+/** docker's exit code for a container that could not start: the engine's 126/127, else 125. */
+const startFailureExitCode = (err: unknown): number => reportedExitCode(err) ?? 125;
 
 /**
  * Attach, register the wait, start, stream until the output ends, then take the exit code from the wait.
@@ -395,7 +398,15 @@ export function registerContainerCommands(program: Command): void {
           },
         });
         const execPath = `/v1/exec/${enc(exec.id)}`;
-        const up = await client.upgrade(`${execPath}/start`);
+        let up: Upgraded;
+        try {
+          up = await client.upgrade(`${execPath}/start`);
+        } catch (err) {
+          const code = reportedExitCode(err);
+          if (code === undefined) throw err;
+          process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+          throw new Exit(code);
+        }
         await runStdioSession(up, {
           stdin: Boolean(flags.interactive),
           tty: Boolean(flags.tty),
