@@ -31,7 +31,7 @@ marinad is running (pid $1)
 
 Try:
   bin/marina run --rm busybox echo hello
-  bin/marina run -it busybox sh
+  bin/marina run --rm -it busybox sh
   bin/marina run -d busybox sleep 300 && bin/marina ps
   bin/marina --help
   npm test        # typecheck, lint, unit and system tests (each test runs its own marinad)
