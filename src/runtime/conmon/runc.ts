@@ -1,5 +1,7 @@
 /** The runc command line (`runc --root R …`) for the calls marinad makes itself. */
 import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invalid, MarinaError } from '../../errors.ts';
 
@@ -64,7 +66,20 @@ export class Runc {
     }
   }
 
+  /**
+   * Whether runc holds state for `id` (it keeps `<root>/<id>/state.json` from create to delete). Asking
+   * the file system first spares a runc process (~20 ms) on paths that often find nothing, like the
+   * delete of an already cleaned-up container.
+   */
+  private async knows(id: string): Promise<boolean> {
+    return access(join(this.root, id, 'state.json')).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async delete(id: string, force: boolean): Promise<void> {
+    if (!(await this.knows(id))) return;
     try {
       await this.run(['delete', ...(force ? ['--force'] : []), id]);
     } catch (err) {
@@ -73,6 +88,7 @@ export class Runc {
   }
 
   async state(id: string): Promise<RuncState | undefined> {
+    if (!(await this.knows(id))) return undefined;
     try {
       return JSON.parse(await this.run(['state', id])) as RuncState;
     } catch (err) {
