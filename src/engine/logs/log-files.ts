@@ -29,28 +29,44 @@ export function rotatedPath(logPath: string, index: number): string {
   return index === 0 ? logPath : `${logPath}.${index}`;
 }
 
-/** All log files, oldest first, the live file last (when it exists). */
-export async function logFilesOldestFirst(logPath: string): Promise<string[]> {
+/**
+ * Opens every log file, oldest first, the live file last (when it exists). A rotation while opening
+ * would shift names under us and yield a file twice or not at all, so the names are checked again
+ * after opening and the whole set is reopened until no rotation slipped in.
+ */
+export async function openLogChain(logPath: string): Promise<LineCursor[]> {
+  for (;;) {
+    const paths = await chainPaths(logPath);
+    const cursors: LineCursor[] = [];
+    for (const path of paths) {
+      const cursor = await LineCursor.open(path);
+      if (cursor) cursors.push(cursor);
+    }
+    const after = await chainPaths(logPath);
+    const inos = await Promise.all(after.map(async (path) => (await statOrUndefined(path))?.ino));
+    if (inos.length === cursors.length && inos.every((ino, i) => ino === cursors[i]!.ino)) return cursors;
+    await Promise.all(cursors.map((c) => c.close()));
+  }
+}
+
+async function chainPaths(logPath: string): Promise<string[]> {
   const rotated = (await rotatedIndexes(logPath)).reverse().map((i) => rotatedPath(logPath, i));
-  return (await exists(logPath)) ? [...rotated, logPath] : rotated;
+  return (await statOrUndefined(logPath)) ? [...rotated, logPath] : rotated;
 }
 
 /**
- * The files written after the file with inode `ino` was rotated away, oldest first, or [] when `ino`
- * is still the live file (or no new live file exists yet: conmon still writes to the renamed one).
+ * When the file with inode `ino` is no longer the live file and a new live file exists, the files
+ * written after it, oldest first and open; otherwise [] (conmon may still be writing to the renamed
+ * file until it reopens).
  */
-export async function successorsOf(logPath: string, ino: number): Promise<string[]> {
+export async function openSuccessorsOf(logPath: string, ino: number): Promise<LineCursor[]> {
   const live = await statOrUndefined(logPath);
   if (!live || live.ino === ino) return [];
-  const indexes = await rotatedIndexes(logPath);
-  for (const index of indexes) {
-    if ((await statOrUndefined(rotatedPath(logPath, index)))?.ino === ino) {
-      const newer = indexes.filter((i) => i < index).reverse();
-      return [...newer.map((i) => rotatedPath(logPath, i)), logPath];
-    }
-  }
-  // The file was deleted by rotation before it was drained; continue with the live one.
-  return [logPath];
+  const chain = await openLogChain(logPath);
+  // Not found means rotation already deleted it: then every file in the chain is newer.
+  const position = chain.findIndex((c) => c.ino === ino);
+  await Promise.all(chain.slice(0, position + 1).map((c) => c.close()));
+  return chain.slice(position + 1);
 }
 
 /** Reads complete lines forwards from a position; a trailing line without newline waits for its end. */
@@ -139,10 +155,6 @@ export async function statOrUndefined(path: string): Promise<{ ino: number; size
     if (isNotFound(err)) return undefined;
     throw err;
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await statOrUndefined(path)) !== undefined;
 }
 
 export function isNotFound(err: unknown): boolean {

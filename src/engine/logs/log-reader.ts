@@ -7,7 +7,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogEntry, LogOptions } from '../container-types.ts';
 import { PartialLineAssembler, parseK8sLine, type TimedLogEntry } from './k8s-log.ts';
-import { LineCursor, linesBackward, logFilesOldestFirst, successorsOf } from './log-files.ts';
+import { LineCursor, linesBackward, openLogChain, openSuccessorsOf } from './log-files.ts';
 import { isPastUntil, isShown, type LogQuery, resolveLogQuery } from './log-query.ts';
 import { TailStartFinder } from './tail-start.ts';
 
@@ -27,9 +27,11 @@ export function readLogs(logPath: string, options: LogOptions, control: LogReadC
 
 async function* read(logPath: string, query: LogQuery, control: LogReadControl): AsyncGenerator<TimedLogEntry> {
   const { signal } = control;
-  const cursors = await openAll(await logFilesOldestFirst(logPath));
+  const cursors = await openLogChain(logPath);
   const selector = new EntrySelector(query);
   let live: LineCursor | undefined;
+  /** Rotated files still to read before `live`, after a rotation while following. */
+  let queued: LineCursor[] = [];
   let changes: ChangeWaiter | undefined;
   try {
     if (query.tail !== undefined) await skipToTail(cursors, query, query.tail);
@@ -53,19 +55,18 @@ async function* read(logPath: string, query: LogQuery, control: LogReadControl):
         live ??= await LineCursor.open(logPath);
         if (!live) break;
         yield* selector.take(live);
-        const successors = await successorsOf(logPath, live.ino);
+        const successors = await openSuccessorsOf(logPath, live.ino);
         if (successors.length === 0) break;
         // conmon stopped writing to the old file before it created the new one: drain, then move on.
         yield* selector.take(live);
         await live.close();
-        live = undefined;
-        for (const path of successors.slice(0, -1)) {
-          const cursor = await LineCursor.open(path);
-          if (!cursor) continue;
+        live = successors.pop();
+        queued = successors;
+        for (let next = queued.shift(); next; next = queued.shift()) {
           try {
-            yield* selector.take(cursor);
+            yield* selector.take(next);
           } finally {
-            await cursor.close();
+            await next.close();
           }
         }
       }
@@ -75,18 +76,9 @@ async function* read(logPath: string, query: LogQuery, control: LogReadControl):
     if (!signal?.aborted) yield* selector.finish();
   } finally {
     changes?.close();
-    await Promise.all(cursors.map((c) => c.close().catch(() => {})));
+    await Promise.all([...cursors, ...queued].map((c) => c.close().catch(() => {})));
     await live?.close().catch(() => {});
   }
-}
-
-async function openAll(paths: string[]): Promise<LineCursor[]> {
-  const cursors: LineCursor[] = [];
-  for (const path of paths) {
-    const cursor = await LineCursor.open(path);
-    if (cursor) cursors.push(cursor);
-  }
-  return cursors;
 }
 
 /** Moves the cursors so that reading forward yields the last `tail` entries (see TailStartFinder). */
