@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, test } from 'node:test';
 import pino from 'pino';
 import type { Digest } from '../content/content-store.ts';
@@ -190,7 +190,7 @@ beforeEach(() => {
     readCgroupStats: async () => {
       throw new Error('not used');
     },
-    readLogs: () => [],
+    readLogs: () => Readable.from([]),
     logSizeMax: 1024,
     logRotation: { track() {}, untrack() {} },
   });
