@@ -1,11 +1,13 @@
 /**
- * `exec`: runs another process in a running container, through the runtime (conmon's exec mode).
- * Records live in memory only, as Docker's do: an exec does not outlive its container or marinad.
+ * `exec`: runs another process in a running container, through the runtime (conmon's exec mode), with
+ * Docker's semantics: created (checked, nothing runs), started once, inspected for its exit code.
+ * Records live in memory only, as Docker's do: an exec does not outlive its container or marinad, and a
+ * finished one is dropped after a while.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MarinaError, conflict, notFound } from '../errors.ts';
+import { conflict, invalid, isMarinaError, notFound } from '../errors.ts';
 import type { ExecProcess, Runtime, TerminalSize } from '../runtime/runtime.ts';
 import { resolveUser } from '../runtime/user.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
@@ -17,10 +19,15 @@ import type { AttachedStdio, ExecService } from './services.ts';
 
 /** How long a finished exec stays inspectable (clients read its exit code after the stream ends). */
 const keepFinishedMs = 5 * 60 * 1000;
+/** Docker's exit code for a command that could not be run, when the runtime does not report one. */
+const cannotRunExitCode = 126;
 
 interface ExecEntry {
   record: ExecRecord;
+  /** Set synchronously by `start`, so two concurrent starts cannot both run the command. */
+  started: boolean;
   process: ExecProcess | undefined;
+  dropTimer: NodeJS.Timeout | undefined;
 }
 
 export interface ExecServiceDeps {
@@ -42,9 +49,11 @@ export class ExecServiceImpl implements ExecService {
   }
 
   async create(containerIdOrName: string, request: ExecCreateRequest): Promise<ExecRecord> {
+    if (!Array.isArray(request.cmd) || request.cmd.length === 0 || request.cmd.some((a) => typeof a !== 'string')) {
+      throw invalid('exec needs a command: give at least the program to run, e.g. ["sh", "-c", "echo hi"]');
+    }
     const container = this.deps.store.find(containerIdOrName).record;
     if (!container.state.running) throw conflict(`Container ${container.id} is not running`);
-    if (request.cmd.length === 0) throw new MarinaError('Invalid', 'exec needs a command to run');
     const record: ExecRecord = {
       id: randomBytes(32).toString('hex'),
       containerId: container.id,
@@ -52,7 +61,7 @@ export class ExecServiceImpl implements ExecService {
       running: false,
       exitCode: null,
     };
-    this.execs.set(record.id, { record, process: undefined });
+    this.execs.set(record.id, { record, started: false, process: undefined, dropTimer: undefined });
     this.emit('exec_create', record);
     return record;
   }
@@ -65,28 +74,37 @@ export class ExecServiceImpl implements ExecService {
 
   async start(execId: string): Promise<AttachedStdio> {
     const entry = this.entry(execId);
-    if (entry.process || entry.record.exitCode !== null) throw conflict(`exec ${execId} has already been started`);
+    if (entry.started) throw conflict(`exec ${execId} has already been started; create a new exec to run the command again`);
     const { record } = entry;
     const container = this.deps.store.find(record.containerId).record;
     if (!container.state.running) throw conflict(`Container ${container.id} is not running`);
+    entry.started = true;
     const { request } = record;
-    const rootfs = await this.deps.snapshotter.mount(container.id);
-    const user = resolveUser(request.user ?? container.user, {
-      passwd: await readOptional(join(rootfs, 'etc/passwd')),
-      group: await readOptional(join(rootfs, 'etc/group')),
-    });
     const tty = !!request.tty;
-    const process = await this.deps.runtime.exec(container.id, bundleDir(this.deps.root, container.id), {
-      execId,
-      args: request.cmd,
-      env: [...container.env, ...(request.env ?? [])],
-      cwd: request.workingDir || container.workingDir || '/',
-      user,
-      tty,
-      openStdin: !!request.attachStdin,
-      consoleSize: request.consoleSize,
-      privileged: request.privileged,
-    });
+    let process: ExecProcess;
+    try {
+      const rootfs = await this.deps.snapshotter.mount(container.id);
+      const user = resolveUser(request.user || container.user, {
+        passwd: await readOptional(join(rootfs, 'etc/passwd')),
+        group: await readOptional(join(rootfs, 'etc/group')),
+      });
+      process = await this.deps.runtime.exec(container.id, bundleDir(this.deps.root, container.id), {
+        execId,
+        args: request.cmd,
+        env: mergeEnv(container.env, request.env ?? []),
+        cwd: request.workingDir || container.workingDir || '/',
+        user,
+        tty,
+        openStdin: !!request.attachStdin,
+        consoleSize: request.consoleSize,
+        privileged: request.privileged,
+      });
+    } catch (err) {
+      // The runtime reports 126 (not executable) or 127 (not found) in the error's details.
+      const reported = isMarinaError(err) ? err.details?.exitCode : undefined;
+      this.finish(entry, typeof reported === 'number' ? reported : cannotRunExitCode);
+      throw err;
+    }
     entry.process = process;
     record.running = true;
     this.emit('exec_start', record);
@@ -97,12 +115,15 @@ export class ExecServiceImpl implements ExecService {
     return { output: process.stdio.output, input: process.stdio.input, tty, close: () => process.stdio.close() };
   }
 
+  /** Records the exit code and schedules the drop; `exec_die` only for a process that ran. */
   private finish(entry: ExecEntry, exitCode: number): void {
+    const ran = entry.record.running;
     entry.record.running = false;
     entry.record.exitCode = exitCode;
     entry.process = undefined;
-    this.emit('exec_die', entry.record, { exitCode: String(exitCode) });
-    setTimeout(() => this.execs.delete(entry.record.id), keepFinishedMs).unref();
+    if (ran) this.emit('exec_die', entry.record, { exitCode: String(exitCode) });
+    entry.dropTimer = setTimeout(() => this.execs.delete(entry.record.id), keepFinishedMs);
+    entry.dropTimer.unref();
   }
 
   async inspect(execId: string): Promise<ExecRecord> {
@@ -111,13 +132,20 @@ export class ExecServiceImpl implements ExecService {
 
   async resize(execId: string, size: TerminalSize): Promise<void> {
     const { process } = this.entry(execId);
+    if (!Number.isInteger(size.height) || !Number.isInteger(size.width) || size.height <= 0 || size.width <= 0) {
+      throw invalid(`terminal size must be positive whole numbers, got ${size.height}x${size.width}`);
+    }
     if (!process) throw conflict(`exec ${execId} is not running`);
     await process.resize(size);
   }
 
   /** Drops the records of a removed container's execs. */
   forgetContainer(containerId: string): void {
-    for (const [id, e] of this.execs) if (e.record.containerId === containerId) this.execs.delete(id);
+    for (const [id, e] of this.execs) {
+      if (e.record.containerId !== containerId) continue;
+      clearTimeout(e.dropTimer);
+      this.execs.delete(id);
+    }
   }
 
   private emit(action: string, record: ExecRecord, extra: Record<string, string> = {}): void {
@@ -125,4 +153,12 @@ export class ExecServiceImpl implements ExecService {
       engineEvent('container', action, record.containerId, { execID: record.id, ...extra }),
     );
   }
+}
+
+/** The container's environment with the exec's variables added, replacing same-named ones (a process
+ * sees the first of duplicate entries, so appending alone would not override). */
+export function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const nameOf = (entry: string) => entry.split('=', 1)[0]!;
+  const overridden = new Set(extra.map(nameOf));
+  return [...base.filter((e) => !overridden.has(nameOf(e))), ...extra];
 }
