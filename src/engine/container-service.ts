@@ -144,8 +144,9 @@ export class ContainerServiceImpl implements ContainerService {
       await this.deps.snapshotter.prepare(id, image.config.rootfs.diff_ids);
       store.update(entry);
     } catch (err) {
-      await this.removeArtifacts(entry, true);
+      await this.removeArtifacts(id);
       store.delete(id);
+      await this.removeVolumes(entry.anonymousVolumes);
       throw err;
     }
     this.emit('create', record);
@@ -544,8 +545,10 @@ export class ContainerServiceImpl implements ContainerService {
     entry.record.state.status = 'removing';
     this.deps.store.update(entry);
     this.deps.logRotation.untrack(id);
-    await this.removeArtifacts(entry, removeVolumes);
+    await this.removeArtifacts(id);
     this.deps.store.delete(id);
+    // After the row: a volume counts as in use while a container row names it.
+    if (removeVolumes) await this.removeVolumes(entry.anonymousVolumes);
     this.cancelRestart(id);
     this.restartDelays.delete(id);
     this.closePendingAttaches(id);
@@ -553,14 +556,15 @@ export class ContainerServiceImpl implements ContainerService {
     this.resolveWaiters(id, ['removed', 'next-exit', 'not-running'], entry.record.state.exitCode);
   }
 
-  private async removeArtifacts(entry: ContainerEntry, removeVolumes: boolean): Promise<void> {
-    const { id } = entry.record;
+  private async removeArtifacts(id: string): Promise<void> {
     await this.deps.runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed'));
     await this.deps.snapshotter.remove(id);
     await rm(bundleDir(this.deps.root, id), { recursive: true, force: true });
     await rm(join(exitsDir(this.deps.root), id), { force: true });
-    if (!removeVolumes) return;
-    for (const name of entry.anonymousVolumes) {
+  }
+
+  private async removeVolumes(names: readonly string[]): Promise<void> {
+    for (const name of names) {
       await this.deps.volumes.remove(name, { force: true }).catch((err) => this.log.warn({ err, name }, 'volume removal failed'));
     }
   }
