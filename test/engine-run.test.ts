@@ -106,4 +106,23 @@ describe('engine: run', () => {
     await d.ok(['rm', '-f', forced]);
     assert.equal((await d.ok(['ps', '-a', '-q'])).trim(), '');
   });
+
+  test('a run emits create, start, die and destroy events in order', async () => {
+    const name = uniqueName('events');
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    assert.equal((await d.marina(['run', '--rm', '--name', name, 'busybox', 'sh', '-c', 'exit 2'])).code, 2);
+    // `events` streams until interrupted; the history is printed first, then the CLI is stopped.
+    const r = await d.marina(['events', '--since', since, '--filter', `container=${name}`, '--format', 'json'], { timeoutMs: 3000 });
+    const actions = r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { action?: string; Action?: string; actor?: { attributes?: Record<string, string> } });
+    assert.deepEqual(
+      actions.map((e) => e.action ?? e.Action),
+      ['create', 'start', 'die', 'destroy'],
+      r.stdout,
+    );
+    assert.equal(actions[2]?.actor?.attributes?.exitCode, '2');
+  });
 });
