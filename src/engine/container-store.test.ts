@@ -99,6 +99,6 @@ test('image and volume usage', () =>
     );
     assert.equal(store.usesImage('sha256:img'), true);
     assert.equal(store.usesImage('sha256:other'), false);
-    assert.equal(store.usesVolume('data'), true);
-    assert.equal(store.usesVolume('other'), false);
+    assert.deepEqual(store.containersUsingVolume('data'), [idA]);
+    assert.deepEqual(store.containersUsingVolume('other'), []);
   }));

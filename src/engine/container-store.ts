@@ -107,8 +107,11 @@ export class ContainerStore {
     return this.db.get('SELECT 1 AS one FROM containers WHERE image_id = ? LIMIT 1', imageId) !== undefined;
   }
 
-  usesVolume(name: string): boolean {
-    return this.all().some((e) => e.record.mounts.some((m) => m.type === 'volume' && m.name === name));
+  /** Ids of the containers that mount volume `name` (empty when none does). */
+  containersUsingVolume(name: string): string[] {
+    return this.all()
+      .filter((e) => e.record.mounts.some((m) => m.type === 'volume' && m.name === name))
+      .map((e) => e.record.id);
   }
 }
 

@@ -55,7 +55,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
   const { root, logger, version } = options;
   const logMaxBytes = options.logMaxBytes ?? defaultLogMaxBytes;
   const db = new StateDb(join(root, 'state.db'));
-  const events = new EventBus();
+  const events = new EventBus({ logger });
   const store = new ContainerStore(db);
   const content = new FileContentStore(root);
   await content.cleanupIngest();
@@ -64,7 +64,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     onEvent: (action, imageId, attributes) =>
       events.emit({ type: 'image', action, actor: { id: imageId, attributes }, timeNano: BigInt(Date.now()) * 1_000_000n }),
   });
-  const volumes = new VolumeStore(db, root, { isInUse: (name: string) => store.usesVolume(name) });
+  const volumes = new VolumeStore(db, root, { isInUse: (name: string) => store.containersUsingVolume(name) });
+  await volumes.reconcile();
   const snapshotter = new OverlaySnapshotter(root);
   const runtime = new ConmonRuntime({
     root: runcRoot(root),
@@ -88,7 +89,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     snapshotter,
     runtime,
     volumes,
-    emit: (event) => events.emit(event),
+    emit: (event) => {
+      events.emit(event);
+      // An exec does not outlive its container: drop its records when the container is destroyed.
+      if (event.type === 'container' && event.action === 'destroy') execs.forgetContainer(event.actor.id);
+    },
     buildSpec,
     wasOomKilled: (cgroupsPath) => wasOomKilled(cgroupsPath),
     readCgroupStats: (cgroupsPath) => readCgroupStats(cgroupsPath),
