@@ -99,3 +99,41 @@ test('verbs on an unknown container fail with the daemon message and exit 1', as
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^Error response from daemon: .*no-such-container/);
 });
+
+test('logs -f follows until the container exits; events replay its life since a time', async () => {
+  const name = uniqueName('follow');
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  await d.ok([
+    'run',
+    '-d',
+    '--name',
+    name,
+    'busybox',
+    'sh',
+    '-c',
+    'echo one; sleep 0.5; echo two >&2; exit 2',
+  ]);
+  try {
+    const followed = await d.marina(['logs', '-f', name]);
+    assert.equal(followed.code, 0);
+    assert.equal(followed.stdout, 'one\n');
+    assert.equal(followed.stderr, 'two\n');
+    assert.equal((await d.ok(['wait', name])).trim(), '2');
+
+    // events streams until interrupted; the harness's timeout ends it after the replay.
+    const events = await d.marina(['events', '--since', since, '--filter', `container=${name}`], {
+      timeoutMs: 1500,
+    });
+    const actions = events.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[2]);
+    assert.deepEqual(actions, ['create', 'start', 'die']);
+    assert.match(
+      events.stdout,
+      new RegExp(`container die [0-9a-f]{64} \\(exitCode=2, image=busybox, name=${name}\\)`),
+    );
+  } finally {
+    await d.marina(['rm', '-f', name]);
+  }
+});
