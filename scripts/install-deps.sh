@@ -59,7 +59,18 @@ if [[ ! -e node_modules/.package-lock.json || package-lock.json -nt node_modules
   fi
   if [[ -e package-lock.json ]]; then
     echo "install-deps: npm ci (node_modules is missing or older than package-lock.json)"
-    npm ci --no-audit --no-fund --loglevel=error
+    if ! ci_log=$(npm ci --no-audit --no-fund --loglevel=error 2>&1); then
+      # Seen here: the registry mirror lacks biome's non-Linux binaries, so the lockfile cannot list them
+      # and npm ci calls it out of sync. npm install keeps the lockfile's versions; say if it did not.
+      echo "install-deps: npm ci failed:" >&2
+      grep '^npm error .' <<<"$ci_log" | grep -v '^npm error code' | head -n 3 >&2 || true
+      echo "install-deps: falling back to npm install" >&2
+      lock_before=$(sha256sum package-lock.json)
+      npm install --no-audit --no-fund --loglevel=error
+      if [[ $(sha256sum package-lock.json) != "$lock_before" ]]; then
+        echo "install-deps: npm install changed package-lock.json: check the change and commit it" >&2
+      fi
+    fi
   else
     echo "install-deps: npm install (there is no package-lock.json yet)"
     npm install --no-audit --no-fund --loglevel=error
