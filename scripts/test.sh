@@ -3,7 +3,8 @@
 # test runner, so that the output ends with one summary that counts them all (CI parses it).
 # Typecheck and lint failures do not stop the tests (their results are worth having too), but they make the
 # script exit non-zero; they are reported before the tests start, so the summary stays the last thing printed.
-# Environment: MARINA_TEST_CONCURRENCY (default 2: each system test has its own daemon, root and socket),
+# Environment: MARINA_TEST_CONCURRENCY (default 2: each system test has its own daemon, root and socket; on
+#              2 cores the whole run took 68 s at 2 against 138 s at 1),
 #              MARINA_TEST_TIMEOUT_MS (default 180000: a hung test fails instead of hanging CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
