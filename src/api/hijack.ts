@@ -30,6 +30,7 @@ export function bridgeStdio(stdio: AttachedStdio, socket: Duplex, head: Buffer):
       }
     });
     socket.on('end', () => input.end());
+    socket.resume();
     // The process may close stdin first (it exited); further client bytes have nowhere to go.
     input.on('error', () => socket.removeAllListeners('data'));
   } else {

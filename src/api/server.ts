@@ -64,6 +64,8 @@ export function createApiServer(ctx: ApiContext): Server {
   });
 
   server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Hold the client's bytes (stdin) while the engine opens the stdio; bridgeStdio resumes.
+    socket.pause();
     socket.on('error', () => socket.destroy());
     try {
       if (!isUpgradeRequest(req.headers)) throw new MarinaError('Invalid', 'expected Connection: Upgrade');

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { type ErrorCode, errorCodeOfHttpStatus, MarinaError } from '../errors.ts';
 
 // Loaded with require, not import: an ESM import of node:http reads every export, and its lazy WebSocket
@@ -47,9 +47,10 @@ export function pathWithQuery(path: string, query: Query = {}): string {
 }
 
 export interface Upgraded {
+  /** Where stdin goes; ending it half-closes the connection (stdin EOF for the process). */
   socket: Socket;
-  /** Bytes that arrived together with the 101 response. */
-  head: Buffer;
+  /** Everything the server sends after the 101, buffered from the first byte on (the session may attach later). */
+  output: Readable;
   /** `true` when the server sends 8-byte framed output, `false` for a raw TTY stream. */
   multiplexed: boolean;
 }
@@ -148,13 +149,22 @@ export class ApiClient {
         path: pathWithQuery(path, query),
         headers: { connection: 'Upgrade', upgrade: 'tcp' },
       });
-      req.on('upgrade', (res, socket, head) =>
+      req.on('upgrade', (res, socket, head) => {
+        // Piped at once: the caller starts the container before it reads, and bytes or the end of the
+        // stream arriving in between must wait in the buffer, not be dropped.
+        const output = new PassThrough();
+        if (head.length > 0) output.write(head);
+        socket.pipe(output);
+        // A connection torn down without a FIN still ends the output, so the session never waits forever.
+        socket.once('close', () => {
+          if (!output.writableEnded) output.end();
+        });
         resolve({
           socket: socket as Socket,
-          head,
+          output,
           multiplexed: res.headers['content-type'] !== 'application/vnd.docker.raw-stream',
-        }),
-      );
+        });
+      });
       req.on('response', async (res) =>
         reject(errorFromBody(res.statusCode ?? 500, (await readAll(res)).toString())),
       );

@@ -58,11 +58,9 @@ export async function runStdioSession(up: Upgraded, options: SessionOptions): Pr
     process.stdin.once('end', endStdin);
   }
   try {
-    if (up.head.length > 0) writeOut(up.head);
     await new Promise<void>((resolve, reject) => {
-      socket.on('data', writeOut);
-      socket.once('end', resolve);
-      socket.once('close', () => resolve());
+      up.output.on('data', writeOut);
+      up.output.once('end', resolve);
       socket.once('error', reject);
     });
   } finally {
