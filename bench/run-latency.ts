@@ -51,20 +51,25 @@ interface Measured {
   label: string;
   run: () => Promise<void>;
   samples: number[];
-  error?: string;
+  /** Error messages of failed runs; a failed run is not a sample. */
+  failures: string[];
 }
+
+/** A measurement that fails this often is broken, not flaky: it is left out of the remaining rounds. */
+const maxFailures = 3;
 
 /** Rounds of one run per measurement, interleaved so that drift in the machine hits all of them alike. */
 async function measureRounds(measured: Measured[], rounds: number, record: boolean): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const m of measured) {
-      if (m.error) continue;
+      if (m.failures.length >= maxFailures) continue;
       const t0 = performance.now();
       try {
         await m.run();
       } catch (err) {
-        m.error = err instanceof Error ? err.message : String(err);
-        console.error(`${m.label}: failed, left out from now on: ${m.error}`);
+        m.failures.push(err instanceof Error ? err.message : String(err));
+        const left = m.failures.length >= maxFailures ? '; left out from now on' : '';
+        console.error(`${m.label}: run failed (${m.failures.length}${left}): ${m.failures.at(-1)}`);
         continue;
       }
       if (record) m.samples.push(performance.now() - t0);
@@ -163,10 +168,16 @@ async function main(): Promise<void> {
           await daemon.ok(['run', '--rm', 'busybox', 'true']);
         },
         samples: [],
+        failures: [],
       },
-      { label: 'native API: create (autoRemove), wait, start', run: () => apiRunTrue(client), samples: [] },
-      { label: 'runc run (floor)', run: runc.runTrue, samples: [] },
-      { label: 'podman run --rm --network=none', run: podman.runTrue, samples: [] },
+      {
+        label: 'native API: create (autoRemove), wait, start',
+        run: () => apiRunTrue(client),
+        samples: [],
+        failures: [],
+      },
+      { label: 'runc run (floor)', run: runc.runTrue, samples: [], failures: [] },
+      { label: 'podman run --rm --network=none', run: podman.runTrue, samples: [], failures: [] },
     ];
     const [cli, api, floor, anchor] = measured as [Measured, Measured, Measured, Measured];
     console.log(`warm-up: ${flags.warmup} round(s); then ${flags.iterations} measured rounds, interleaved`);
@@ -179,7 +190,11 @@ async function main(): Promise<void> {
     );
     console.log(`\n## run --rm busybox true: wall time per container (${flags.iterations} rounds)\n`);
     console.log(latencyTable([...summaries].map(([m, summary]) => ({ label: m.label, summary }))));
-    for (const m of measured.filter((x) => x.error)) console.log(`\n${m.label}: FAILED: ${m.error}`);
+    for (const m of measured.filter((x) => x.failures.length > 0)) {
+      console.log(
+        `\n${m.label}: ${m.failures.length} run(s) FAILED (warm-up included); the first: ${m.failures[0]}`,
+      );
+    }
     const ratio = (a: Measured, b: Measured) => summaries.get(a)!.median / summaries.get(b)!.median;
     const checks = [];
     if (summaries.has(cli) && summaries.has(anchor)) {
