@@ -19,7 +19,7 @@ export interface Anchor {
   /** Runs `true` in a fresh container once; resolves when it has exited and is gone. */
   runTrue(): Promise<void>;
   /** Kills what is left, unmounts and removes the anchor's directory, and whatever it made elsewhere. */
-  dispose(): void;
+  dispose(): Promise<void> | void;
 }
 
 /** Unpacks a `docker save` tarball's layers, in order, into `rootfs`. */
@@ -87,9 +87,9 @@ export async function preparePodman(imageTar: string, dir: string): Promise<Anch
   await mustRun('podman', [...global, 'load', '-q', '-i', imageTar], env);
   return {
     runTrue: () => mustRun('podman', [...global, 'run', '--rm', '--network=none', 'busybox', 'true'], env),
-    dispose: () => {
+    dispose: async () => {
       cleanupRoot(dir);
-      removeEmptyCgroups(podmanCgroups);
+      await removeEmptyCgroups(podmanCgroups);
     },
   };
 }
@@ -100,21 +100,25 @@ function cgroupsNamed(name: string): string[] {
 }
 
 /**
- * With cgroupfs, podman leaves `libpod_parent/conmon` behind in every hierarchy, empty. Removes the ones
- * the bench made (deepest first); a cgroup that still has processes refuses rmdir and stays.
+ * With cgroupfs, podman leaves `libpod_parent/conmon` behind in every hierarchy. Removes the ones the
+ * bench made, deepest first. The last run's conmon can still be leaving when `podman run` has returned,
+ * so a busy cgroup gets a few seconds; one still busy after that stays (what runs in it is not ours to kill).
  */
-function removeEmptyCgroups(cgroups: string[]): void {
+async function removeEmptyCgroups(cgroups: string[]): Promise<void> {
   const below = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .flatMap((e) => [...below(join(dir, e.name)), join(dir, e.name)]);
-  for (const cgroup of cgroups.filter((c) => existsSync(c))) {
-    for (const dir of [...below(cgroup), cgroup]) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const left = cgroups.filter((c) => existsSync(c));
+    if (left.length === 0) return;
+    for (const dir of left.flatMap((c) => [...below(c), c])) {
       try {
         rmdirSync(dir);
       } catch {
-        // Busy: something still runs in it; not ours to kill.
+        // Busy: tried again below.
       }
     }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
