@@ -343,11 +343,16 @@ export class ContainerServiceImpl implements ContainerService {
     const entry = this.deps.store.get(id);
     if (entry?.record.state.status !== 'running') return;
     const { runtime, snapshotter } = this.deps;
-    const reported = await runtime.exitCode(id).catch(() => undefined);
+    const [reported, oomKilled] = await Promise.all([
+      runtime.exitCode(id).catch(() => undefined),
+      this.deps.wasOomKilled(cgroupsPathOf(id)).catch(() => false),
+    ]);
     const exitCode = reported ?? exitCodeUnknownAfterDowntime;
-    const oomKilled = await this.deps.wasOomKilled(cgroupsPathOf(id)).catch(() => false);
-    await runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed'));
-    await snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed'));
+    // Independent of each other (the container's processes are gone), so on the run path together.
+    await Promise.all([
+      runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed')),
+      snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed')),
+    ]);
     this.deps.logRotation.untrack(id);
     const { state } = entry.record;
     const ranForMs = Date.now() - Date.parse(state.startedAt);
@@ -558,9 +563,11 @@ export class ContainerServiceImpl implements ContainerService {
 
   private async removeArtifacts(id: string): Promise<void> {
     await this.deps.runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed'));
-    await this.deps.snapshotter.remove(id);
-    await rm(bundleDir(this.deps.root, id), { recursive: true, force: true });
-    await rm(join(exitsDir(this.deps.root), id), { force: true });
+    await Promise.all([
+      this.deps.snapshotter.remove(id),
+      rm(bundleDir(this.deps.root, id), { recursive: true, force: true }),
+      rm(join(exitsDir(this.deps.root), id), { force: true }),
+    ]);
   }
 
   private async removeVolumes(names: readonly string[]): Promise<void> {
