@@ -1,13 +1,9 @@
 /** marina's container verbs against a real marinad: run, exit codes, stdio, ps, inspect, logs, exec, stop, wait, rm. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startDaemon, type TestDaemon, uniqueName } from './harness.ts';
+import { test } from 'node:test';
+import { uniqueName, useDaemon } from './harness.ts';
 
-let d: TestDaemon;
-before(async () => {
-  d = await startDaemon();
-});
-after(() => d?.destroy());
+const d = useDaemon();
 
 test('run --rm prints the output, exits with the code, leaves nothing behind', async () => {
   const name = uniqueName('rm');

@@ -1,13 +1,9 @@
 /** `marina run -it` and `exec -it` through a real pseudo-terminal (script(1) gives the CLI a TTY). */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { marinaBin, runProcess, startDaemon, type TestDaemon } from './harness.ts';
+import { test } from 'node:test';
+import { marinaBin, runProcess, useDaemon } from './harness.ts';
 
-let d: TestDaemon;
-before(async () => {
-  d = await startDaemon();
-});
-after(() => d?.destroy());
+const d = useDaemon();
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

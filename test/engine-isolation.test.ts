@@ -5,17 +5,11 @@
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon, uniqueName } from './harness.ts';
+import { describe, test } from 'node:test';
+import { uniqueName, useDaemon } from './harness.ts';
 
 describe('engine: isolation and limits', () => {
-  let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d?.destroy();
-  });
+  const d = useDaemon();
   const run = (...args: string[]) => d.ok(['run', '--rm', ...args]);
 
   test('pid, mount, ipc, uts and net namespaces all differ from the host', async () => {

@@ -3,8 +3,8 @@
  * marinad re-adopts the running one and records the exit of the one that ended while it was down.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, startDaemon, type TestDaemon, uniqueName } from './harness.ts';
+import { describe, test } from 'node:test';
+import { eventually, uniqueName, useDaemon } from './harness.ts';
 
 const alive = (pid: number) => {
   try {
@@ -16,13 +16,7 @@ const alive = (pid: number) => {
 };
 
 describe('engine: live restore', () => {
-  let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d?.destroy();
-  });
+  const d = useDaemon();
 
   test('containers survive kill -9 of marinad; exits while it was down are recorded', async () => {
     const keeps = uniqueName('keeps');

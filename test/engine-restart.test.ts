@@ -1,16 +1,10 @@
 /** Restart policies, end to end: on-failure counts, always keeps going, an explicit stop ends it. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, startDaemon, type TestDaemon, uniqueName } from './harness.ts';
+import { describe, test } from 'node:test';
+import { eventually, uniqueName, useDaemon } from './harness.ts';
 
 describe('engine: restart policies', () => {
-  let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d?.destroy();
-  });
+  const d = useDaemon();
   const state = async (name: string) =>
     (await d.ok(['inspect', '-f', '{{.State.Status}} {{.State.RestartCount}} {{.State.ExitCode}}', name])).trim();
 

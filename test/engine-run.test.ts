@@ -3,17 +3,11 @@
  * runs at once. One daemon for the file; every container is removed by the test that made it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon, uniqueName } from './harness.ts';
+import { describe, test } from 'node:test';
+import { uniqueName, useDaemon } from './harness.ts';
 
 describe('engine: run', () => {
-  let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d?.destroy();
-  });
+  const d = useDaemon();
 
   test('run prints stdout and stderr and exits with the container code', async () => {
     const r = await d.marina(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);

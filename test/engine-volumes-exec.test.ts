@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon, uniqueName } from './harness.ts';
+import { describe, test } from 'node:test';
+import { uniqueName, useDaemon } from './harness.ts';
 
 describe('engine: volumes and exec', () => {
-  let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d?.destroy();
-  });
+  const d = useDaemon();
 
   test('a named volume is created on first use and outlives its containers', async () => {
     const volume = uniqueName('vol');

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -190,4 +191,24 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * One daemon for the enclosing suite (or file): started before its first test, destroyed after its last,
+ * even when tests fail. Returns a stand-in that forwards to the started daemon, so tests use it directly.
+ */
+export function useDaemon(options: DaemonOptions = {}): TestDaemon {
+  let started: TestDaemon | undefined;
+  before(async () => {
+    started = await startDaemon(options);
+  });
+  after(async () => {
+    await started?.destroy();
+  });
+  return new Proxy({} as TestDaemon, {
+    get(_target, key) {
+      if (!started) throw new Error('the test daemon is used before its suite started');
+      return Reflect.get(started, key);
+    },
+  });
 }

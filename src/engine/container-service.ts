@@ -31,7 +31,7 @@ import type {
   LogOptions,
   WaitCondition,
 } from './container-types.ts';
-import { type ContainerEntry, type ContainerStore, noSuchContainer } from './container-store.ts';
+import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer } from './container-store.ts';
 import { hostnameFile, hostsFile, networkChoice } from './etc-files.ts';
 import { onlineCpus, systemCpuNs } from './host-stats.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
@@ -117,17 +117,7 @@ export class ContainerServiceImpl implements ContainerService {
       ...processConfig,
       hostname: request.hostname || (network === 'host' ? hostname() : shortId(id)),
       mounts: [],
-      state: {
-        status: 'created',
-        running: false,
-        pid: 0,
-        exitCode: 0,
-        oomKilled: false,
-        error: '',
-        startedAt: '',
-        finishedAt: '',
-        restartCount: 0,
-      },
+      state: createdState(),
       logPath: logPathOf(this.deps.root, id),
     };
     const entry: ContainerEntry = {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { StateDb } from '../db/state-db.ts';
 import { isMarinaError } from '../errors.ts';
 import type { ContainerRecord } from './container-types.ts';
-import { type ContainerEntry, ContainerStore } from './container-store.ts';
+import { type ContainerEntry, ContainerStore, createdState } from './container-store.ts';
 
 function entry(id: string, name: string, over: Partial<ContainerRecord> = {}): ContainerEntry {
   const record: ContainerRecord = {
@@ -23,17 +23,7 @@ function entry(id: string, name: string, over: Partial<ContainerRecord> = {}): C
     user: '',
     hostname: id.slice(0, 12),
     mounts: [],
-    state: {
-      status: 'created',
-      running: false,
-      pid: 0,
-      exitCode: 0,
-      oomKilled: false,
-      error: '',
-      startedAt: '',
-      finishedAt: '',
-      restartCount: 0,
-    },
+    state: createdState(),
     logPath: '',
     ...over,
   };

@@ -4,7 +4,7 @@
  */
 import { type MarinaError, conflict, invalid, notFound } from '../errors.ts';
 import type { StateDb } from '../db/state-db.ts';
-import type { ContainerRecord } from './container-types.ts';
+import type { ContainerRecord, ContainerState } from './container-types.ts';
 
 /** What the engine keeps about a container beyond what `inspect` shows. */
 export interface ContainerEntry {
@@ -15,6 +15,21 @@ export interface ContainerEntry {
   anonymousVolumes: string[];
   /** The request's stop signal, else the image's, else SIGTERM; fixed at create like Docker. */
   stopSignal: string;
+}
+
+/** The state of a container that was created and never started. */
+export function createdState(): ContainerState {
+  return {
+    status: 'created',
+    running: false,
+    pid: 0,
+    exitCode: 0,
+    oomKilled: false,
+    error: '',
+    startedAt: '',
+    finishedAt: '',
+    restartCount: 0,
+  };
 }
 
 const migrations = [

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createdState } from './container-store.ts';
 import type { ContainerState } from './container-types.ts';
 import { humanDuration, statusText } from './status-text.ts';
 
@@ -18,15 +19,9 @@ test('human durations', () => {
 });
 
 const state = (over: Partial<ContainerState>): ContainerState => ({
-  status: 'created',
-  running: false,
-  pid: 0,
-  exitCode: 0,
-  oomKilled: false,
-  error: '',
+  ...createdState(),
   startedAt: '2026-01-01T00:00:00.000Z',
   finishedAt: '2026-01-01T00:00:10.000Z',
-  restartCount: 0,
   ...over,
 });
 const now = Date.parse('2026-01-01T00:02:10.000Z');
