@@ -36,13 +36,13 @@ Try:
   bin/marina --help
   npm test        # typecheck, lint, unit and system tests (each test runs its own marinad)
 Stop it (containers keep running under conmon and are picked up at the next start):
-  bash scripts/down.sh
+  npm run down
 EOF
 }
 
 if pid=$(bash scripts/marinad-pid.sh "$root"); then
   echo "up: marinad is already running (pid $pid); not starting a second one."
-  echo "up: it runs the code it was started with; to run the build just made: bash scripts/down.sh && npm run up"
+  echo "up: it runs the code it was started with; to run the build just made: npm run down && npm run up"
   print_next_steps "$pid"
   exit 0
 fi
