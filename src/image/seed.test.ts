@@ -20,8 +20,8 @@ async function entryHeaders(data: Buffer): Promise<tar.Header[]> {
 test('busybox rootfs is deterministic and has the expected layout', async () => {
   const binary = Buffer.from('not really busybox');
   const applets = ['bin/sh', 'usr/bin/wget', 'sbin/ifconfig', 'usr/local/bin/extra'];
-  const first = await busyboxRootfs(binary, applets);
-  const second = await busyboxRootfs(binary, [...applets]);
+  const first = await busyboxRootfs(binary, applets, new Date(0));
+  const second = await busyboxRootfs(binary, [...applets], new Date(0));
   assert.ok(first.equals(second), 'same inputs give the same bytes');
 
   const headers = await entryHeaders(first);

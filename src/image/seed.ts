@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -21,7 +21,6 @@ const run = promisify(execFile);
 
 export const busyboxPath = '/usr/bin/busybox';
 const busyboxReference = 'docker.io/library/busybox:latest';
-const epoch = new Date(0);
 const defaultPath = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const passwd = `root:x:0:0:root:/root:/bin/sh
@@ -62,15 +61,19 @@ const baseDirectories: Record<string, number> = {
   var: 0o755,
 };
 
-/** Builds (or rebuilds, to the same ID) `busybox:latest`. */
+/**
+ * Builds (or rebuilds, to the same ID) `busybox:latest`. Its time is the binary's mtime (when Debian
+ * built the package): fixed for a given package, so the image ID is reproducible, and a true date.
+ */
 export async function seedBusybox(images: ImageStore): Promise<ImageRecord> {
   const binary = await readStaticBusybox();
+  const builtAt = (await stat(busyboxPath)).mtime;
   const { stdout } = await run(busyboxPath, ['--list-full']);
   const applets = stdout.split('\n').filter((line) => line !== '' && line !== 'bin/busybox');
-  const rootfs = await busyboxRootfs(binary, applets);
+  const rootfs = await busyboxRootfs(binary, applets, builtAt);
   return images.import(Readable.from([rootfs]), busyboxReference, {
     changes: [`ENV ${defaultPath}`, 'CMD ["sh"]'],
-    created: epoch.toISOString(),
+    created: builtAt.toISOString(),
     message: 'seeded from the host busybox',
   });
 }
@@ -89,7 +92,7 @@ async function readStaticBusybox(): Promise<Buffer> {
 }
 
 /** The rootfs tar, in memory: entries sorted, times and owners fixed. */
-export async function busyboxRootfs(binary: Buffer, applets: readonly string[]): Promise<Buffer> {
+export async function busyboxRootfs(binary: Buffer, applets: readonly string[], mtime: Date): Promise<Buffer> {
   const directories = new Map(Object.entries(baseDirectories));
   for (const applet of applets) {
     for (let dir = posix.dirname(applet); dir !== '.'; dir = posix.dirname(dir)) {
@@ -111,7 +114,7 @@ export async function busyboxRootfs(binary: Buffer, applets: readonly string[]):
   const pack = tar.pack();
   const bytes = buffer(pack as unknown as Readable);
   for (const header of entries) {
-    const fixed: EntryHeader = { ...header, uid: 0, gid: 0, uname: '', gname: '', mtime: epoch };
+    const fixed: EntryHeader = { ...header, uid: 0, gid: 0, uname: '', gname: '', mtime };
     await addEntry(pack, fixed, files.get(header.name)?.data);
   }
   pack.finalize();
