@@ -53,3 +53,26 @@ export function collect(value: string, previous: string[]): string[] {
 export function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }
+
+/**
+ * Applies a verb to each named object like docker: prints the name on success, reports each failure
+ * on stderr and exits 1 at the end if any failed.
+ */
+export async function forEachName(
+  names: string[],
+  action: (name: string) => Promise<unknown>,
+  echo = true,
+): Promise<void> {
+  let failed = false;
+  for (const name of names) {
+    try {
+      await action(name);
+      if (echo) print(name);
+    } catch (err) {
+      if (err instanceof DaemonUnreachable) throw err;
+      failed = true;
+      process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+    }
+  }
+  if (failed) throw new Exit(1);
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DaemonError, errorFromBody, pathWithQuery, socketPathOf } from './client.ts';
-import { displayRepoTag } from './other-commands.ts';
+import { displayRepoTag } from './image-commands.ts';
 
 test('query strings: flags as 1, false and undefined left out, lists repeated', () => {
   assert.equal(

@@ -10,8 +10,8 @@ import type {
 } from '../engine/container-types.ts';
 import { FrameDecoder } from '../api/stdio-framing.ts';
 import { isMarinaError, MarinaError } from '../errors.ts';
-import { api, collect, Exit, print } from './cli-support.ts';
-import { DaemonUnreachable, type Upgraded } from './client.ts';
+import { api, collect, Exit, forEachName, print } from './cli-support.ts';
+import type { Upgraded } from './client.ts';
 import { binarySize, columns, cpuPercent, psCommand, shortId, timeAgo } from './human.ts';
 import { buildCreateRequest, type CreateFlags } from './run-request.ts';
 import { runStdioSession, terminalSize } from './stdio-session.ts';
@@ -231,7 +231,7 @@ export function registerContainerCommands(program: Command): void {
         });
         throw new Exit(code);
       }
-      await forEach(names, (name) => api().send('POST', `${ctr(name)}/start`));
+      await forEachName(names, (name) => api().send('POST', `${ctr(name)}/start`));
     });
 
   program
@@ -241,7 +241,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-t, --time <seconds>', 'seconds to wait before killing')
     .option('-s, --signal <signal>', 'signal to send')
     .action((names: string[], flags: { time?: string; signal?: string }) =>
-      forEach(names, (name) =>
+      forEachName(names, (name) =>
         api().send('POST', `${ctr(name)}/stop`, { query: { t: flags.time, signal: flags.signal } }),
       ),
     );
@@ -252,7 +252,7 @@ export function registerContainerCommands(program: Command): void {
     .argument('<container...>')
     .option('-s, --signal <signal>', 'signal to send', 'KILL')
     .action((names: string[], flags: { signal: string }) =>
-      forEach(names, (name) => api().send('POST', `${ctr(name)}/kill`, { query: { signal: flags.signal } })),
+      forEachName(names, (name) => api().send('POST', `${ctr(name)}/kill`, { query: { signal: flags.signal } })),
     );
 
   program
@@ -261,7 +261,7 @@ export function registerContainerCommands(program: Command): void {
     .argument('<container...>')
     .option('-t, --time <seconds>', 'seconds to wait before killing')
     .action((names: string[], flags: { time?: string }) =>
-      forEach(names, (name) => api().send('POST', `${ctr(name)}/restart`, { query: { t: flags.time } })),
+      forEachName(names, (name) => api().send('POST', `${ctr(name)}/restart`, { query: { t: flags.time } })),
     );
 
   program
@@ -271,7 +271,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-f, --force', 'kill and remove a running container')
     .option('-v, --volumes', 'remove anonymous volumes of the container')
     .action((names: string[], flags: { force?: boolean; volumes?: boolean }) =>
-      forEach(names, (name) =>
+      forEachName(names, (name) =>
         api().send('DELETE', ctr(name), { query: { force: flags.force, volumes: flags.volumes } }),
       ),
     );
@@ -281,7 +281,7 @@ export function registerContainerCommands(program: Command): void {
     .description('Block until containers stop, then print their exit codes')
     .argument('<container...>')
     .action(async (names: string[]) => {
-      await forEach(
+      await forEachName(
         names,
         async (name) => {
           const res = await api().send('POST', `${ctr(name)}/wait`, { query: { condition: 'not-running' } });
@@ -482,25 +482,3 @@ function statsTable(before: ContainerStats[], after: ContainerStats[]): string {
   );
 }
 
-/**
- * Applies a verb to each named container like docker: prints the name on success, reports each failure
- * on stderr and exits 1 at the end if any failed.
- */
-async function forEach(
-  names: string[],
-  action: (name: string) => Promise<unknown>,
-  echo = true,
-): Promise<void> {
-  let failed = false;
-  for (const name of names) {
-    try {
-      await action(name);
-      if (echo) print(name);
-    } catch (err) {
-      if (err instanceof DaemonUnreachable) throw err;
-      failed = true;
-      process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
-    }
-  }
-  if (failed) throw new Exit(1);
-}

@@ -14,7 +14,9 @@ for (const stream of [process.stdout, process.stderr]) {
 const { Command, CommanderError } = await import('commander');
 const { closeApi, Exit, reportError, setHost } = await import('./cli-support.ts');
 const { registerContainerCommands } = await import('./container-commands.ts');
-const { registerOtherCommands } = await import('./other-commands.ts');
+const { registerImageCommands } = await import('./image-commands.ts');
+const { registerVolumeCommands } = await import('./volume-commands.ts');
+const { registerSystemCommands } = await import('./system-commands.ts');
 const { marinaVersion } = await import('../api/version.ts');
 
 const program = new Command('marina')
@@ -32,7 +34,9 @@ const program = new Command('marina')
   .hook('preAction', (command) => setHost(command.opts<{ host?: string }>().host));
 
 registerContainerCommands(program);
-registerOtherCommands(program);
+registerImageCommands(program);
+registerVolumeCommands(program);
+registerSystemCommands(program);
 
 let exitCode = 0;
 try {
