@@ -10,6 +10,7 @@ import { addContainerRoutes } from './container-routes.ts';
 import { bridgeStdio, isUpgradeRequest, rejectUpgrade } from './hijack.ts';
 import { sendError } from './http-io.ts';
 import { addImageRoutes, addVolumeRoutes } from './image-volume-routes.ts';
+import { addNetworkRoutes } from './network-routes.ts';
 import { Router } from './router.ts';
 import { addSystemRoutes } from './system-routes.ts';
 
@@ -21,6 +22,7 @@ export function buildRouter(): Router<Route> {
   addContainerRoutes(router);
   addImageRoutes(router);
   addVolumeRoutes(router);
+  addNetworkRoutes(router);
   return router;
 }
 

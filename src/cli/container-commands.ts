@@ -1,4 +1,4 @@
-/** Container verbs: run, create, start, stop, kill, restart, rm, wait, ps, logs, exec, stats, container prune. */
+/** Container verbs: run, create, start, stop, kill, restart, rm, wait, ps, port, logs, exec, stats, container prune. */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Command } from 'commander';
@@ -10,14 +10,20 @@ import type {
 } from '../engine/container-types.ts';
 import { FrameDecoder } from '../api/stdio-framing.ts';
 import { isMarinaError, MarinaError } from '../errors.ts';
+import type { PortBinding } from '../network/network-types.ts';
 import { api, collect, Exit, forEachName, print } from './cli-support.ts';
 import type { Upgraded } from './client.ts';
 import { binarySize, columns, cpuPercent, psCommand, shortId, timeAgo } from './human.ts';
+import { hostAddressesOf, parsePrivatePort, portLines, psPorts } from './port-format.ts';
 import { buildCreateRequest, type CreateFlags } from './run-request.ts';
 import { runStdioSession, terminalSize } from './stdio-session.ts';
 
 const enc = encodeURIComponent;
 const ctr = (id: string) => `/v1/containers/${enc(id)}`;
+
+/** A `ps` line; `ports` is there while the container runs with published ports. */
+type ListedContainer = ContainerSummary & { ports?: PortBinding[] };
+
 
 function addCreateOptions(command: Command): Command {
   return command
@@ -42,7 +48,18 @@ function addCreateOptions(command: Command): Command {
     .option('--pids-limit <n>', 'maximum number of processes (-1 unlimited)')
     .option('--restart <policy>', 'no, always, unless-stopped, on-failure[:N]')
     .option('-h, --hostname <name>', 'container host name')
-    .option('--network <mode>', 'none (loopback only) or host')
+    .option('--network <network>', 'bridge (the default), none (loopback only), host, or a network name')
+    .option('--net <network>', 'the same as --network')
+    .option('--network-alias <alias>', 'another DNS name for the container on its user-defined network', collect, [])
+    .option(
+      '-p, --publish <spec>',
+      "publish a container port on the host: [hostIP:][hostPort:]containerPort[/tcp|/udp]",
+      collect,
+      [],
+    )
+    .option('-P, --publish-all', "publish every port the image exposes on an ephemeral host port")
+    .option('--add-host <host:ip>', 'add a line to /etc/hosts', collect, [])
+    .option('--dns <ip>', 'use this DNS server', collect, [])
     .option('--cap-add <cap>', 'add a Linux capability', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability', collect, [])
     .option('--privileged', 'give extended privileges to this container')
@@ -302,10 +319,10 @@ export function registerContainerCommands(program: Command): void {
     .option('-q, --quiet', 'only display container IDs')
     .option('--no-trunc', "don't truncate output")
     .action(async (flags: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
-      const list = await api().json<ContainerSummary[]>('GET', '/v1/containers', {
+      const list = await api().json<ListedContainer[]>('GET', '/v1/containers', {
         query: { all: flags.all },
       });
-      const id = (s: ContainerSummary) => (flags.trunc ? shortId(s.id) : s.id);
+      const id = (s: ListedContainer) => (flags.trunc ? shortId(s.id) : s.id);
       if (flags.quiet) {
         for (const s of list) print(id(s));
         return;
@@ -320,11 +337,34 @@ export function registerContainerCommands(program: Command): void {
             psCommand(s.command, flags.trunc),
             timeAgo(s.created, now),
             s.statusText,
-            '',
+            psPorts(s.ports ?? []),
             s.name,
           ]),
         ),
       );
+    });
+
+  program
+    .command('port')
+    .description("List a container's published ports, or the host addresses of one of its ports")
+    .argument('<container>')
+    .argument('[private_port]', 'PORT or PORT/tcp|udp')
+    .action(async (name: string, privatePort: string | undefined) => {
+      const wanted = privatePort === undefined ? undefined : parsePrivatePort(privatePort);
+      if (privatePort !== undefined && wanted === undefined) {
+        throw new MarinaError('Invalid', `invalid port "${privatePort}": use PORT or PORT/tcp|udp, e.g. 80/tcp`);
+      }
+      const bindings = await api().json<PortBinding[]>('GET', `${ctr(name)}/port`);
+      if (wanted === undefined) {
+        for (const line of portLines(bindings)) print(line);
+        return;
+      }
+      const addresses = hostAddressesOf(bindings, wanted);
+      if (addresses.length === 0) {
+        process.stderr.write(`Error: No public port '${wanted.containerPort}/${wanted.protocol}' published for ${name}\n`);
+        throw new Exit(1);
+      }
+      for (const address of addresses) print(address);
     });
 
   program

@@ -16,6 +16,7 @@ const { closeApi, Exit, reportError, setHost } = await import('./cli-support.ts'
 const { registerContainerCommands } = await import('./container-commands.ts');
 const { registerImageCommands } = await import('./image-commands.ts');
 const { registerVolumeCommands } = await import('./volume-commands.ts');
+const { registerNetworkCommands } = await import('./network-commands.ts');
 const { registerSystemCommands } = await import('./system-commands.ts');
 const { marinaVersion } = await import('../api/version.ts');
 
@@ -36,6 +37,7 @@ const program = new Command('marina')
 registerContainerCommands(program);
 registerImageCommands(program);
 registerVolumeCommands(program);
+registerNetworkCommands(program);
 registerSystemCommands(program);
 
 let exitCode = 0;

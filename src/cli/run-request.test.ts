@@ -11,6 +11,10 @@ const none: CreateFlags = {
   capDrop: [],
   securityOpt: [],
   label: [],
+  networkAlias: [],
+  publish: [],
+  addHost: [],
+  dns: [],
 };
 const ctx = { callerEnv: { HOME: '/root' }, hostCpus: 2, envFiles: [] };
 
@@ -82,8 +86,8 @@ test('refuses bad values naming the flag, before anything is sent', () => {
     /invalid memory value "lots"/,
   );
   assert.throws(
-    () => buildCreateRequest('busybox', [], { ...none, network: 'bridge' }, ctx),
-    /--network "bridge"/,
+    () => buildCreateRequest('busybox', [], { ...none, network: 'container:web' }, ctx),
+    /--network "container:web"/,
   );
   assert.throws(
     () => buildCreateRequest('busybox', [], { ...none, rm: true, restart: 'always' }, ctx),

@@ -14,8 +14,9 @@ import {
   parseVolume,
 } from '../engine/config-parse.ts';
 import { invalid } from '../errors.ts';
+import { type NetworkFlags, networkRequestFields } from './network-request.ts';
 
-export interface CreateFlags {
+export interface CreateFlags extends NetworkFlags {
   detach?: boolean;
   rm?: boolean;
   interactive?: boolean;
@@ -34,7 +35,6 @@ export interface CreateFlags {
   pidsLimit?: string;
   restart?: string;
   hostname?: string;
-  network?: string;
   capAdd: string[];
   capDrop: string[];
   privileged?: boolean;
@@ -87,16 +87,6 @@ function parseSecurityOpts(options: readonly string[]): ContainerCreateRequest['
   return result;
 }
 
-function parseNetwork(mode: string | undefined): string | undefined {
-  if (mode === undefined) return undefined;
-  if (mode !== 'none' && mode !== 'host') {
-    throw invalid(`invalid --network "${mode}": marina supports none (loopback only) and host`, {
-      field: 'network',
-    });
-  }
-  return mode;
-}
-
 export function buildCreateRequest(
   image: string,
   command: string[],
@@ -142,7 +132,7 @@ export function buildCreateRequest(
     stopSignal: flags.stopSignal,
     stopTimeout:
       flags.stopTimeout === undefined ? undefined : parseWholeNumber(flags.stopTimeout, 'stop-timeout', 0),
-    networkMode: parseNetwork(flags.network),
+    ...networkRequestFields(flags),
     privileged: flags.privileged || undefined,
     capAdd: flags.capAdd.length > 0 ? flags.capAdd : undefined,
     capDrop: flags.capDrop.length > 0 ? flags.capDrop : undefined,
