@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isMarinaError } from '../errors.ts';
-import { parseCpus, parseEnv, parseLabels, parseMemory, parseRestartPolicy, parseTmpfs, parseVolume } from './config-parse.ts';
+import {
+  parseCpus,
+  parseDuration,
+  parseEnv,
+  parseLabels,
+  parseMemory,
+  parseRestartPolicy,
+  parseTmpfs,
+  parseVolume,
+} from './config-parse.ts';
 
 const invalidWith = (text: string) => (e: unknown) => isMarinaError(e, 'Invalid') && e.message.includes(text);
 
@@ -31,6 +40,35 @@ test('cpus: decimal to nano CPUs, bounded by the host', () => {
   assert.throws(() => parseCpus('0', 2), invalidWith('range of CPUs'));
   assert.throws(() => parseCpus('abc', 2), invalidWith('invalid cpus value "abc"'));
   assert.throws(() => parseCpus('-1', 2), invalidWith('invalid cpus value'));
+});
+
+test('durations: Go spellings to milliseconds', () => {
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('2s'), 2000);
+  assert.equal(parseDuration('1m30s'), 90_000);
+  assert.equal(parseDuration('1h2m3.5s'), 3_723_500);
+  assert.equal(parseDuration('1.5h'), 5_400_000);
+  assert.equal(parseDuration('.5s'), 500);
+  assert.equal(parseDuration('1500us'), 1.5);
+  assert.equal(parseDuration('250µs'), 0.25);
+  assert.equal(parseDuration('+3s'), 3000);
+  assert.equal(parseDuration('0'), 0);
+  assert.equal(parseDuration('0s'), 0);
+});
+
+test('durations: bad values are Invalid and say why', () => {
+  assert.throws(
+    () => parseDuration('abc', 'health-interval'),
+    invalidWith(
+      'invalid health-interval value "abc": it is not a duration; use a number with a unit, such as 500ms, 2s or 1m30s',
+    ),
+  );
+  assert.throws(() => parseDuration('5'), invalidWith('missing unit after "5"'));
+  assert.throws(() => parseDuration('1s2'), invalidWith('missing unit after "2"'));
+  assert.throws(() => parseDuration('3d'), invalidWith('unknown unit "d"'));
+  assert.throws(() => parseDuration('-1s'), invalidWith('must not be negative'));
+  for (const bad of ['', 's', '1s ', ' 1s', '1 s', '1.2.3s'])
+    assert.throws(() => parseDuration(bad), invalidWith('invalid duration value'));
 });
 
 test('restart policies', () => {

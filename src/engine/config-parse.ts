@@ -33,6 +33,44 @@ export function parseCpus(value: string, hostCpus: number): number {
   return nanoCpus;
 }
 
+const unitMs: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Go's duration spelling (`300ms`, `1.5s`, `1m30s`, `2h`, a bare `0`), as Docker's duration flags take
+ * it → milliseconds, fractions kept (`1500us` → 1.5). No Marina duration may be negative.
+ */
+export function parseDuration(value: string, what = 'duration'): number {
+  const bad = (why: string) =>
+    invalid(
+      `invalid ${what} value "${value}": ${why}; use a number with a unit, such as 500ms, 2s or 1m30s`,
+      { field: what },
+    );
+  if (value === '0') return 0;
+  if (value.startsWith('-')) throw bad('it must not be negative');
+  const body = value.startsWith('+') ? value.slice(1) : value;
+  const part = /(\d*\.?\d*)([a-zµμ]*)/gy;
+  let ms = 0;
+  for (let match = part.exec(body); match && match[0] !== ''; match = part.exec(body)) {
+    const [, number, unit] = match as unknown as [string, string, string];
+    if (number === '' || number === '.') break;
+    if (unit === '') throw bad(`missing unit after "${number}"`);
+    const factor = unitMs[unit];
+    if (factor === undefined) throw bad(`unknown unit "${unit}"`);
+    ms += Number(number) * factor;
+    if (part.lastIndex === body.length) return ms;
+  }
+  throw bad(body === '' ? 'it is empty' : 'it is not a duration');
+}
+
 /** `no`, `always`, `unless-stopped`, `on-failure[:N]`. */
 export function parseRestartPolicy(value: string): RestartPolicy {
   const [name, count, ...rest] = value.split(':');
