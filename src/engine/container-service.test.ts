@@ -20,7 +20,7 @@ import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import type { VolumeRecord, VolumeService } from '../volume/volume-service.ts';
 import { ContainerServiceImpl } from './container-service.ts';
 import { ContainerStore } from './container-store.ts';
-import type { EngineEvent } from './container-types.ts';
+import type { EngineEvent, HealthcheckConfig, HealthProbeResult } from './container-types.ts';
 
 const image: ImageRecord = {
   id: `sha256:${'1'.repeat(64)}` as Digest,
@@ -162,6 +162,12 @@ let snapshots: ReturnType<typeof memorySnapshotter>;
 let volumes: ReturnType<typeof memoryVolumes>;
 let events: EngineEvent[];
 let svc: ContainerServiceImpl;
+/** What every health probe reports; tests replace it. */
+let probeExitCode: number;
+const probe = async (_config: HealthcheckConfig): Promise<HealthProbeResult> => {
+  const now = new Date().toISOString();
+  return { start: now, end: now, exitCode: probeExitCode, output: `exit ${probeExitCode}` };
+};
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'marina-svc-'));
@@ -170,6 +176,7 @@ beforeEach(() => {
   snapshots = memorySnapshotter(dir);
   volumes = memoryVolumes();
   events = [];
+  probeExitCode = 0;
   svc = new ContainerServiceImpl({
     root: dir,
     logger: pino({ level: 'silent' }),
@@ -193,6 +200,7 @@ beforeEach(() => {
     readLogs: () => Readable.from([]),
     logSizeMax: 1024,
     logRotation: { track() {}, untrack() {} },
+    runProbe: (_id, config) => probe(config),
   });
   runtime.onExit((id) => void svc.handleExit(id));
 });
@@ -320,5 +328,55 @@ test('wait honours its abort signal', async () => {
   const waiting = svc.wait(c.id, 'next-exit', controller.signal);
   controller.abort(new Error('client went away'));
   await assert.rejects(waiting, /client went away/);
+  await svc.remove(c.id, { force: true });
+});
+
+test('a container that turns unhealthy is stopped with its stop signal and restarted, counted, and probed again', async () => {
+  probeExitCode = 1;
+  const c = await svc.create({
+    image: 'busybox',
+    stopTimeout: 0,
+    healthcheck: { test: ['CMD', 'check'], intervalMs: 20, retries: 2 },
+  });
+  await svc.start(c.id);
+  assert.equal((await svc.inspect(c.id)).state.health?.status, 'starting');
+  await until(async () => (await svc.inspect(c.id)).state.restartCount === 1 && actions().at(-1) === 'start');
+  probeExitCode = 0;
+  const short = c.id.slice(0, 4);
+  assert.deepEqual(runtime.signals, [`${short}:SIGQUIT`, `${short}:KILL`]);
+  assert.deepEqual(actions(), ['create', 'start', 'health_status: unhealthy', 'die', 'restart', 'start']);
+  await until(async () => (await svc.inspect(c.id)).state.health?.status === 'healthy');
+  const state = (await svc.inspect(c.id)).state;
+  assert.equal(state.restartCount, 1);
+  assert.deepEqual(
+    state.health?.log.map((r) => r.exitCode),
+    [1, 1, 0],
+  );
+  await svc.stop(c.id, { timeoutSeconds: 0 });
+  await settle();
+  assert.equal((await svc.inspect(c.id)).state.status, 'exited');
+  assert.equal(actions().filter((a) => a.startsWith('health')).length, 2);
+});
+
+test('with onFailure none an unhealthy container is only marked, and a success makes it healthy again', async () => {
+  probeExitCode = 1;
+  const c = await svc.create({
+    image: 'busybox',
+    healthcheck: { test: ['CMD-SHELL', 'check'], intervalMs: 5, retries: 1, onFailure: 'none' },
+  });
+  assert.deepEqual(c.healthcheck?.command, ['/bin/sh', '-c', 'check']);
+  await svc.start(c.id);
+  await until(async () => (await svc.inspect(c.id)).state.health?.status === 'unhealthy');
+  assert.match((await svc.list())[0]!.statusText, /^Up .* \(unhealthy\)$/);
+  probeExitCode = 0;
+  await until(async () => (await svc.inspect(c.id)).state.health?.status === 'healthy');
+  const state = (await svc.inspect(c.id)).state;
+  assert.equal(state.status, 'running');
+  assert.equal(state.restartCount, 0);
+  assert.deepEqual(
+    actions().filter((a) => a.startsWith('health')),
+    ['health_status: unhealthy', 'health_status: healthy'],
+  );
+  assert.deepEqual(runtime.signals, []);
   await svc.remove(c.id, { force: true });
 });

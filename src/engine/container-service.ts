@@ -27,12 +27,16 @@ import type {
   ContainerStats,
   ContainerSummary,
   EngineEvent,
+  HealthcheckConfig,
+  HealthProbeResult,
   LogEntry,
   LogOptions,
   WaitCondition,
 } from './container-types.ts';
 import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer } from './container-store.ts';
 import { hostnameFile, hostsFile, networkChoice } from './etc-files.ts';
+import { resolveHealthcheck } from './health-config.ts';
+import { HealthMonitor, healthStatusSuffix, nextHealth, startingHealth } from './health-monitor.ts';
 import { onlineCpus, systemCpuNs } from './host-stats.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { bundleDir, cgroupsPathOf, exitsDir, logPathOf } from './layout.ts';
@@ -66,6 +70,8 @@ export interface ContainerServiceDeps {
   logSizeMax: number;
   /** Rotation watches the logs of running containers only. */
   logRotation: { track(id: string, logPath: string): void; untrack(id: string): void };
+  /** Runs one health probe in the running container (health-probe.ts); never rejects. */
+  runProbe(id: string, config: HealthcheckConfig): Promise<HealthProbeResult>;
 }
 
 interface Waiter {
@@ -86,10 +92,18 @@ export class ContainerServiceImpl implements ContainerService {
   private readonly pendingAttaches = new Map<string, Set<AttachSession>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly restartDelays = new Map<string, number>();
+  private readonly health: HealthMonitor;
+  /** Containers being stopped because they turned unhealthy, to be started again when they exit. */
+  private readonly unhealthyRestarts = new Set<string>();
 
   constructor(deps: ContainerServiceDeps) {
     this.deps = deps;
     this.log = deps.logger.child({ part: 'containers' });
+    this.health = new HealthMonitor({
+      logger: this.log,
+      probe: deps.runProbe,
+      report: (id, result) => this.recordProbe(id, result),
+    });
   }
 
   // ---- create ---------------------------------------------------------------------------------------
@@ -104,6 +118,7 @@ export class ContainerServiceImpl implements ContainerService {
     validateMountTargets(request);
     const image = await this.deps.images.resolve(request.image);
     const processConfig = mergeProcessConfig(image.config.config, request);
+    const healthcheck = resolveHealthcheck(image.config.config, request.healthcheck);
     store.assertNameFree(name);
 
     const id = generateId();
@@ -117,6 +132,7 @@ export class ContainerServiceImpl implements ContainerService {
       ...processConfig,
       hostname: request.hostname || (network === 'host' ? hostname() : shortId(id)),
       mounts: [],
+      healthcheck,
       state: createdState(),
       logPath: logPathOf(this.deps.root, id),
     };
@@ -239,9 +255,12 @@ export class ContainerServiceImpl implements ContainerService {
         oomKilled: false,
         error: '',
         startedAt: new Date().toISOString(),
+        // Each run starts unproven; the log of earlier runs stays (it says why the last one was restarted).
+        health: record.healthcheck ? startingHealth(record.state.health?.log) : undefined,
       });
       this.deps.store.update(entry);
       this.deps.logRotation.track(id, record.logPath);
+      if (record.healthcheck) this.health.arm(id, record.healthcheck);
     } catch (err) {
       if (created) await runtime.delete(id, { force: true }).catch((e) => this.log.warn({ err: e, id }, 'runc delete failed'));
       await snapshotter.unmount(id).catch((e) => this.log.warn({ err: e, id }, 'unmount failed'));
@@ -332,6 +351,7 @@ export class ContainerServiceImpl implements ContainerService {
   private async handleExitLocked(id: string): Promise<void> {
     const entry = this.deps.store.get(id);
     if (entry?.record.state.status !== 'running') return;
+    this.health.disarm(id);
     const { runtime, snapshotter } = this.deps;
     const [reported, oomKilled] = await Promise.all([
       runtime.exitCode(id).catch(() => undefined),
@@ -360,6 +380,11 @@ export class ContainerServiceImpl implements ContainerService {
     this.emit('die', entry.record, { exitCode: String(exitCode) });
     this.resolveWaiters(id, ['next-exit', 'not-running'], exitCode);
 
+    // Before --rm and the policy: the engine ended this run to start it again, the container did not exit.
+    if (this.unhealthyRestarts.delete(id) && !entry.explicitlyStopped) {
+      this.scheduleRestart(entry, 0);
+      return;
+    }
     if (entry.record.request.autoRemove) {
       await this.removeLocked(id, true);
       return;
@@ -405,6 +430,7 @@ export class ContainerServiceImpl implements ContainerService {
       entry.record.state.pid = pid;
       this.deps.store.update(entry);
       this.deps.logRotation.track(id, entry.record.logPath);
+      if (entry.record.healthcheck) this.health.arm(id, entry.record.healthcheck);
     });
   }
 
@@ -450,6 +476,7 @@ export class ContainerServiceImpl implements ContainerService {
     const exited = await this.mutex.run(id, async () => {
       const entry = this.current(id, idOrName);
       entry.explicitlyStopped = true;
+      this.health.disarm(id);
       if (entry.record.state.status === 'restarting') {
         this.cancelRestart(id);
         entry.record.state.status = 'exited';
@@ -462,18 +489,20 @@ export class ContainerServiceImpl implements ContainerService {
       this.deps.store.update(entry);
       const exit = this.nextExit(id);
       await this.signal(id, options.signal || entry.stopSignal);
-      const timeout = options.timeoutSeconds ?? entry.record.request.stopTimeout ?? defaultStopTimeoutSeconds;
-      return { exit, timeout };
+      return { exit, timeout: options.timeoutSeconds ?? stopTimeoutOf(entry) };
     });
-    if (exited) {
-      const inTime = exited.timeout < 0 ? await exited.exit : await withTimeout(exited.exit, exited.timeout * 1000);
-      if (inTime === undefined) {
-        await this.signal(id, 'KILL', true);
-        await exited.exit;
-      }
-    }
+    if (exited) await this.awaitExitOrKill(id, exited.exit, exited.timeout);
     const entry = this.deps.store.get(id);
     if (entry) this.emit('stop', entry.record);
+  }
+
+  /** Waits for the exit up to `timeoutSeconds` (forever when negative), then kills every process of the container. */
+  private async awaitExitOrKill(id: string, exit: Promise<number>, timeoutSeconds: number): Promise<void> {
+    const inTime = timeoutSeconds < 0 ? await exit : await withTimeout(exit, timeoutSeconds * 1000);
+    if (inTime === undefined) {
+      await this.signal(id, 'KILL', true);
+      await exit;
+    }
   }
 
   async kill(idOrName: string, signal = 'KILL'): Promise<void> {
@@ -591,6 +620,48 @@ export class ContainerServiceImpl implements ContainerService {
     }
   }
 
+  // ---- healthchecks ---------------------------------------------------------------------------------
+
+  /** Records a probe of a running container; when that turns it unhealthy, applies its on-failure action. */
+  private async recordProbe(id: string, result: HealthProbeResult): Promise<void> {
+    const action = await this.mutex.run(id, async () => {
+      const entry = this.deps.store.get(id);
+      const config = entry?.record.healthcheck;
+      if (!entry || !config || entry.record.state.status !== 'running') return 'none';
+      const step = nextHealth(entry.record.state, result, config, Date.now());
+      entry.record.state.health = step.health;
+      this.deps.store.update(entry);
+      if (step.changed) this.emit(`health_status: ${step.health.status}`, entry.record);
+      return step.act ? config.onFailure : 'none';
+    });
+    if (action === 'none') return;
+    this.log.info({ id, action }, 'container turned unhealthy');
+    if (action === 'stop') await this.stop(id);
+    else await this.endUnhealthyRun(id, action);
+  }
+
+  /**
+   * `restart`: the stop signal, SIGKILL after the stop timeout, then a counted restart when it exits.
+   * `kill`: SIGKILL, after which the restart policy decides, as for any crash. Neither is a user's stop.
+   */
+  private async endUnhealthyRun(id: string, action: 'kill' | 'restart'): Promise<void> {
+    const stopping = await this.mutex.run(id, async () => {
+      const entry = this.deps.store.get(id);
+      if (entry?.record.state.status !== 'running' || entry.explicitlyStopped) return undefined;
+      this.health.disarm(id);
+      if (action === 'kill') {
+        await this.signal(id, 'KILL', true);
+        this.emit('kill', entry.record, { signal: 'SIGKILL' });
+        return undefined;
+      }
+      this.unhealthyRestarts.add(id);
+      const exit = this.nextExit(id);
+      await this.signal(id, entry.stopSignal);
+      return { exit, timeout: stopTimeoutOf(entry) };
+    });
+    if (stopping) await this.awaitExitOrKill(id, stopping.exit, stopping.timeout);
+  }
+
   // ---- wait -----------------------------------------------------------------------------------------
 
   async wait(idOrName: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<{ exitCode: number }> {
@@ -648,7 +719,7 @@ export class ContainerServiceImpl implements ContainerService {
         command: [record.path, ...record.args].join(' '),
         created: record.created,
         status: record.state.status,
-        statusText: statusText(record.state, now),
+        statusText: statusText(record.state, now) + healthStatusSuffix(record.state),
         labels: record.request.labels ?? {},
       }));
   }
@@ -757,11 +828,15 @@ export class ContainerServiceImpl implements ContainerService {
 
   /** Stops policy timers and lets operations in flight finish; containers keep running (live restore). */
   async close(): Promise<void> {
+    this.health.close();
     for (const timer of this.restartTimers.values()) clearTimeout(timer);
     this.restartTimers.clear();
     await this.mutex.idle();
   }
 }
+
+const stopTimeoutOf = (entry: ContainerEntry) =>
+  entry.record.request.stopTimeout ?? defaultStopTimeoutSeconds;
 
 function validateMountTargets(request: ContainerCreateRequest): void {
   const seen = new Set<string>();

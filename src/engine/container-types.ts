@@ -12,6 +12,52 @@ export interface RestartPolicy {
   maximumRetryCount?: number;
 }
 
+/** What the engine does when a container turns unhealthy: Podman's `--health-on-failure`. */
+export type HealthOnFailure = 'none' | 'kill' | 'restart' | 'stop';
+
+/** `healthcheck` of a create request: overrides the image's HEALTHCHECK field by field (absent or 0 keeps the image's value). */
+export interface HealthcheckRequest {
+  /** `["CMD", prog, arg…]`, `["CMD-SHELL", "command"]`, `["NONE"]` (no healthcheck at all) or `[]` (the image's test). */
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  retries?: number;
+  /** Default `restart`; `none` only marks the container unhealthy, as Docker does. */
+  onFailure?: HealthOnFailure;
+}
+
+/** The healthcheck in effect (image and request merged, defaults applied), decided at create. */
+export interface HealthcheckConfig {
+  /** The argv each probe runs (`CMD-SHELL` already wrapped in the image's shell). */
+  command: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
+  onFailure: HealthOnFailure;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** One probe, as Docker's `State.Health.Log` shows it. */
+export interface HealthProbeResult {
+  start: string;
+  end: string;
+  /** 0 healthy; anything else (-1 when it timed out or could not run) a failure. */
+  exitCode: number;
+  /** stdout and stderr together, at most 4 KiB. */
+  output: string;
+}
+
+export interface ContainerHealth {
+  status: HealthStatus;
+  /** Consecutive failures that counted (failures in the start period do not). */
+  failingStreak: number;
+  /** The last 5 probes, oldest first. */
+  log: HealthProbeResult[];
+}
+
 export type MountRequest =
   /** `-v /host/path:/ctr/path[:ro]` */
   | { type: 'bind'; source: string; target: string; readOnly?: boolean }
@@ -58,6 +104,7 @@ export interface ContainerCreateRequest {
   capDrop?: string[];
   securityOpt?: { noNewPrivileges?: boolean; seccomp?: 'default' | 'unconfined' };
   consoleSize?: { height: number; width: number };
+  healthcheck?: HealthcheckRequest;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -73,6 +120,8 @@ export interface ContainerState {
   startedAt: string;
   finishedAt: string;
   restartCount: number;
+  /** Present once a container with a healthcheck has started. */
+  health?: ContainerHealth;
 }
 
 export interface ContainerMount {
@@ -105,6 +154,8 @@ export interface ContainerRecord {
   user: string;
   hostname: string;
   mounts: ContainerMount[];
+  /** Absent when neither the image nor the request has one (or the request said `NONE`). */
+  healthcheck?: HealthcheckConfig;
   state: ContainerState;
   logPath: string;
 }
@@ -175,7 +226,7 @@ export type EngineEventType = 'container' | 'image' | 'volume' | 'network';
 
 export interface EngineEvent {
   type: EngineEventType;
-  /** create, start, die, stop, kill, restart, destroy, oom, exec_create, exec_start, exec_die, pull, tag, untag, delete, load, import… */
+  /** create, start, die, stop, kill, restart, destroy, oom, `health_status: healthy|unhealthy`, exec_create, exec_start, exec_die, pull, tag, untag, delete, load, import… */
   action: string;
   actor: { id: string; attributes: Record<string, string> };
   /** Nanoseconds since the epoch. */

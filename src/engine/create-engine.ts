@@ -20,6 +20,7 @@ import { ContainerServiceImpl } from './container-service.ts';
 import { ContainerStore } from './container-store.ts';
 import { EventBus } from './events.ts';
 import { ExecServiceImpl } from './exec-service.ts';
+import { runHealthProbe } from './health-probe.ts';
 import { exitsDir, runcRoot } from './layout.ts';
 import { LogRotator } from './logs/log-rotator.ts';
 import { readLogs } from './logs/log-reader.ts';
@@ -100,6 +101,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     readLogs,
     logSizeMax: Math.max(2 * logMaxBytes, conmonLogCapFloor),
     logRotation: rotator,
+    runProbe: (id, config) => runHealthProbe({ execs, events }, id, config),
   });
   const execs = new ExecServiceImpl({ root, store, runtime, snapshotter, emit: (event) => events.emit(event) });
 
