@@ -75,6 +75,16 @@ const containerCreate = z.strictObject({
     })
     .optional(),
   consoleSize: consoleSize.optional(),
+  healthcheck: z
+    .strictObject({
+      test: stringList,
+      intervalMs: z.number().int().nonnegative().optional(),
+      timeoutMs: z.number().int().nonnegative().optional(),
+      startPeriodMs: z.number().int().nonnegative().optional(),
+      retries: z.number().int().nonnegative().optional(),
+      onFailure: z.enum(['none', 'kill', 'restart', 'stop']).optional(),
+    })
+    .optional(),
 });
 
 const execCreate = z.strictObject({

@@ -24,7 +24,6 @@ const ctr = (id: string) => `/v1/containers/${enc(id)}`;
 /** A `ps` line; `ports` is there while the container runs with published ports. */
 type ListedContainer = ContainerSummary & { ports?: PortBinding[] };
 
-
 function addCreateOptions(command: Command): Command {
   return command
     .option('-i, --interactive', 'keep STDIN open')
@@ -66,7 +65,17 @@ function addCreateOptions(command: Command): Command {
     .option('--security-opt <opt>', 'no-new-privileges[:true|false] or seccomp=unconfined', collect, [])
     .option('--stop-signal <signal>', 'signal to stop the container')
     .option('--stop-timeout <seconds>', 'seconds to wait before killing the container on stop')
-    .option('-l, --label <k=v>', 'set a label', collect, []);
+    .option('-l, --label <k=v>', 'set a label', collect, [])
+    .option('--health-cmd <command>', 'command to run to check health (run by /bin/sh -c)')
+    .option('--health-interval <duration>', 'time between health checks, e.g. 30s (default 30s)')
+    .option('--health-timeout <duration>', 'maximum time one check may take (default 30s)')
+    .option('--health-start-period <duration>', 'start-up time in which failures do not count (default 0s)')
+    .option('--health-retries <n>', 'consecutive failures that make the container unhealthy (default 3)')
+    .option(
+      '--health-on-failure <action>',
+      'when unhealthy: restart (default), kill, stop, or none (only mark it)',
+    )
+    .option('--no-healthcheck', "disable the image's healthcheck");
 }
 
 function createRequestFrom(image: string, command: string[], flags: CreateFlags) {

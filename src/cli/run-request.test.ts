@@ -99,3 +99,38 @@ test('refuses bad values naming the flag, before anything is sent', () => {
   );
   assert.throws(() => buildCreateRequest('busybox', [], { ...none, cpus: '8' }, ctx), { code: 'Invalid' });
 });
+
+test('health flags: durations and retries parsed, --health-cmd run by the shell, --no-healthcheck alone', () => {
+  const health = (flags: Partial<CreateFlags>) =>
+    buildCreateRequest('busybox', [], { ...none, ...flags }, ctx).healthcheck;
+  assert.deepEqual(
+    health({
+      healthCmd: 'test -e /tmp/ok',
+      healthInterval: '200ms',
+      healthTimeout: '1m30s',
+      healthStartPeriod: '0',
+      healthRetries: '2',
+      healthOnFailure: 'none',
+    }),
+    {
+      test: ['CMD-SHELL', 'test -e /tmp/ok'],
+      intervalMs: 200,
+      timeoutMs: 90_000,
+      startPeriodMs: 0,
+      retries: 2,
+      onFailure: 'none',
+    },
+  );
+  assert.deepEqual(
+    health({ healthInterval: '5s' }),
+    { test: [], intervalMs: 5000 },
+    "the image's test with a new interval",
+  );
+  assert.deepEqual(health({ healthcheck: false }), { test: ['NONE'] });
+  assert.equal(health({ healthcheck: true }), undefined);
+  assert.throws(() => health({ healthInterval: 'abc' }), /invalid health-interval value "abc"/);
+  assert.throws(() => health({ healthTimeout: '100us' }), /at least 1ms/);
+  assert.throws(() => health({ healthRetries: '-1' }), /invalid health-retries value/);
+  assert.throws(() => health({ healthOnFailure: 'reboot' }), /use none, kill, restart or stop/);
+  assert.throws(() => health({ healthcheck: false, healthCmd: 'true' }), /--no-healthcheck and --health-\*/);
+});

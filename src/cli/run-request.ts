@@ -6,6 +6,7 @@
 import type { ContainerCreateRequest } from '../engine/container-types.ts';
 import {
   parseCpus,
+  parseDuration,
   parseEnv,
   parseLabels,
   parseMemory,
@@ -42,6 +43,14 @@ export interface CreateFlags extends NetworkFlags {
   stopSignal?: string;
   stopTimeout?: string;
   label: string[];
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  healthRetries?: string;
+  healthOnFailure?: string;
+  /** false with `--no-healthcheck` (commander's negated flag). */
+  healthcheck?: boolean;
 }
 
 export interface CreateContext {
@@ -85,6 +94,49 @@ function parseSecurityOpts(options: readonly string[]): ContainerCreateRequest['
     }
   }
   return result;
+}
+
+/** A health duration flag in whole milliseconds; Docker refuses non-zero values under 1ms. */
+function healthDuration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value, flag);
+  if (ms > 0 && ms < 1)
+    throw invalid(`invalid ${flag} value "${value}": use 0 (the default) or at least 1ms`, { field: flag });
+  return Math.round(ms);
+}
+
+const healthActions = ['none', 'kill', 'restart', 'stop'] as const;
+
+/** `--health-*` and `--no-healthcheck` → the request's healthcheck; without a `--health-cmd` the image's test applies. */
+function parseHealthcheck(flags: CreateFlags): ContainerCreateRequest['healthcheck'] {
+  const options = {
+    intervalMs: healthDuration(flags.healthInterval, 'health-interval'),
+    timeoutMs: healthDuration(flags.healthTimeout, 'health-timeout'),
+    startPeriodMs: healthDuration(flags.healthStartPeriod, 'health-start-period'),
+    retries:
+      flags.healthRetries === undefined
+        ? undefined
+        : parseWholeNumber(flags.healthRetries, 'health-retries', 0),
+    onFailure: healthActions.find((a) => a === flags.healthOnFailure),
+  };
+  if (flags.healthOnFailure !== undefined && options.onFailure === undefined) {
+    throw invalid(
+      `invalid health-on-failure value "${flags.healthOnFailure}": use none, kill, restart or stop`,
+      {
+        field: 'health-on-failure',
+      },
+    );
+  }
+  const given = flags.healthCmd !== undefined || Object.values(options).some((v) => v !== undefined);
+  if (flags.healthcheck === false) {
+    if (given)
+      throw invalid('conflicting options: --no-healthcheck and --health-*; drop one of them', {
+        field: 'healthcheck',
+      });
+    return { test: ['NONE'] };
+  }
+  if (!given) return undefined;
+  return { test: flags.healthCmd === undefined ? [] : ['CMD-SHELL', flags.healthCmd], ...options };
 }
 
 export function buildCreateRequest(
@@ -138,6 +190,7 @@ export function buildCreateRequest(
     capDrop: flags.capDrop.length > 0 ? flags.capDrop : undefined,
     securityOpt: parseSecurityOpts(flags.securityOpt),
     consoleSize: flags.tty ? ctx.consoleSize : undefined,
+    healthcheck: parseHealthcheck(flags),
   };
   return JSON.parse(JSON.stringify(request)) as ContainerCreateRequest;
 }
