@@ -101,9 +101,7 @@ export class NetworkDnsServer {
     const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4' });
     this.udp = udp;
     udp.on('message', (message, peer) => {
-      void this.answer(message, 'udp').then((reply) => {
-        if (reply !== undefined && !this.stopping.signal.aborted) udp.send(reply, peer.port, peer.address);
-      });
+      this.respond(message, 'udp', (reply) => udp.send(reply, peer.port, peer.address));
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -131,11 +129,20 @@ export class NetworkDnsServer {
     const reader = new DnsFrameReader();
     connection.on('data', (chunk: Buffer) => {
       for (const message of reader.push(chunk)) {
-        void this.answer(message, 'tcp').then((reply) => {
-          if (reply !== undefined && connection.writable) connection.write(framed(reply));
+        this.respond(message, 'tcp', (reply) => {
+          if (connection.writable) connection.write(framed(reply));
         });
       }
     });
+  }
+
+  /** Answers `message` through `send`, unless stopped meanwhile; nothing a client sends makes it throw. */
+  private respond(message: Buffer, transport: 'udp' | 'tcp', send: (reply: Buffer) => void): void {
+    this.answer(message, transport)
+      .then((reply) => {
+        if (reply !== undefined && !this.stopping.signal.aborted) send(reply);
+      })
+      .catch((err: unknown) => this.options.logger.debug({ err }, 'DNS reply not sent'));
   }
 
   /** The reply's wire bytes, or `undefined` for messages that get none (malformed, or not a query). */
