@@ -1,0 +1,213 @@
+/**
+ * `npm run bench:network`: the cost of Marina's container networking, in one run on one machine, against
+ * its own marinad (own bridge, subnets and pool):
+ * 1. HTTP through a published port on 127.0.0.1 (DNAT) against the same busybox httpd reached directly at
+ *    its container address, with wrk, alternating; target: published ≥ 0.9 × direct requests/s.
+ * 2. `marina run --rm busybox true` on the default network minus with `--network none`, interleaved;
+ *    target: ≤ 20 ms.
+ * Flags: --runs N (3), --seconds N (5), --rounds N (30), --timeout-s N (900).
+ */
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { ApiClient } from '../src/cli/client.ts';
+import type { ContainerRecord } from '../src/engine/container-types.ts';
+import type { EndpointRecord, PortBinding } from '../src/network/network-types.ts';
+import { eventually, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { removeOwnKernelObjects, uniqueNetworkFlags } from '../test/network-kernel.ts';
+import { CleanupStack } from './cleanup-stack.ts';
+import { markdownTable, ms, summarize } from './stats.ts';
+import { parseWrk, type WrkResult } from './wrk-output.ts';
+
+function positiveInt(name: string, value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`--${name} must be a whole number ≥ 1, got "${value}"`);
+  return Number(value);
+}
+
+function readFlags() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '30' },
+      'timeout-s': { type: 'string', default: '900' },
+    },
+  });
+  return {
+    runs: positiveInt('runs', values.runs),
+    seconds: positiveInt('seconds', values.seconds),
+    rounds: positiveInt('rounds', values.rounds),
+    timeoutMs: positiveInt('timeout-s', values['timeout-s']) * 1000,
+  };
+}
+
+const wrkThreads = 2;
+const wrkConnections = 32;
+const throughputTarget = 0.9;
+const runCostTargetMs = 20;
+
+async function wrk(url: string, seconds: number): Promise<WrkResult> {
+  const r = await runProcess(
+    'wrk',
+    [`-t${wrkThreads}`, `-c${wrkConnections}`, `-d${seconds}s`, '--latency', url],
+    { timeoutMs: (seconds + 30) * 1000 },
+  );
+  if (r.code !== 0) throw new Error(`wrk ${url} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  const result = parseWrk(r.stdout);
+  if (result.errors > 0) throw new Error(`wrk ${url}: ${result.errors} errors:\n${r.stdout}`);
+  return result;
+}
+
+/** A busybox httpd serving a 1 KiB file on port 80, published on an ephemeral host port. */
+async function startServer(
+  daemon: TestDaemon,
+  client: ApiClient,
+): Promise<{ published: string; direct: string }> {
+  const id = (
+    await daemon.ok([
+      'run',
+      '-d',
+      '-p',
+      '127.0.0.1::80',
+      'busybox',
+      'sh',
+      '-c',
+      "mkdir -p /www && printf '%01024d' 0 > /www/index.html && exec httpd -f -p 80 -h /www",
+    ])
+  ).trim();
+  const [binding] = await client.json<PortBinding[]>('GET', `/v1/containers/${id}/port`);
+  const record = await client.json<ContainerRecord & { networks: EndpointRecord[] }>(
+    'GET',
+    `/v1/containers/${id}`,
+  );
+  const endpoint = record.networks[0];
+  if (!binding || !endpoint) throw new Error(`container ${id} has no published port or no address`);
+  const urls = {
+    published: `http://127.0.0.1:${binding.hostPort}/index.html`,
+    direct: `http://${endpoint.ip}/index.html`,
+  };
+  for (const url of Object.values(urls)) {
+    await eventually(async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok, 10_000, url);
+  }
+  return urls;
+}
+
+async function throughput(urls: { published: string; direct: string }, flags: ReturnType<typeof readFlags>) {
+  const results: Record<'published' | 'direct', WrkResult[]> = { published: [], direct: [] };
+  console.log(
+    `wrk -t${wrkThreads} -c${wrkConnections}: ${flags.runs} runs of ${flags.seconds} s each way, alternating`,
+  );
+  for (let run = 0; run < flags.runs; run++) {
+    for (const way of ['published', 'direct'] as const)
+      results[way].push(await wrk(urls[way], flags.seconds));
+  }
+  const median = (way: 'published' | 'direct', pick: (r: WrkResult) => number) =>
+    summarize(results[way].map(pick)).median;
+  const rows = (['published', 'direct'] as const).map((way) => [
+    way === 'published' ? `published port (${urls.published})` : `container address (${urls.direct})`,
+    String(results[way].length),
+    median(way, (r) => r.requestsPerSecond).toFixed(0),
+    ms(median(way, (r) => r.p99Ms)),
+  ]);
+  console.log(`\n## HTTP to a busybox httpd: published port vs direct (medians of ${flags.runs} runs)\n`);
+  console.log(markdownTable(['path', 'runs', 'requests/s', 'p99 ms'], rows));
+  const rpsRatio =
+    median('published', (r) => r.requestsPerSecond) / median('direct', (r) => r.requestsPerSecond);
+  const p99Ratio = median('published', (r) => r.p99Ms) / median('direct', (r) => r.p99Ms);
+  console.log(
+    `\n${markdownTable(
+      ['ratio', 'value', 'target', 'result'],
+      [
+        [
+          'requests/s published ÷ direct',
+          rpsRatio.toFixed(2),
+          `≥ ${throughputTarget}`,
+          rpsRatio >= throughputTarget ? 'PASS' : 'MISS',
+        ],
+        ['p99 published ÷ direct', p99Ratio.toFixed(2), '(shown)', ''],
+      ],
+    )}`,
+  );
+}
+
+async function runCost(daemon: TestDaemon, rounds: number) {
+  const ways = [
+    {
+      label: '`marina run --rm busybox true` (default network)',
+      args: ['run', '--rm', 'busybox', 'true'],
+      samples: [] as number[],
+    },
+    {
+      label: '`marina run --rm --network none busybox true`',
+      args: ['run', '--rm', '--network', 'none', 'busybox', 'true'],
+      samples: [] as number[],
+    },
+  ];
+  const warmup = 3;
+  console.log(`\nrun latency: ${warmup} warm-up rounds, then ${rounds} measured rounds, interleaved`);
+  for (let round = 0; round < warmup + rounds; round++) {
+    for (const way of ways) {
+      const t0 = performance.now();
+      await daemon.ok(way.args);
+      if (round >= warmup) way.samples.push(performance.now() - t0);
+    }
+  }
+  const [network, none] = ways.map((w) => summarize(w.samples)) as [
+    ReturnType<typeof summarize>,
+    ReturnType<typeof summarize>,
+  ];
+  console.log(`\n## The cost of networking in run (${rounds} rounds)\n`);
+  console.log(
+    markdownTable(
+      ['measurement', 'n', 'min ms', 'median ms', 'max ms'],
+      ways.map((w, i) => {
+        const s = i === 0 ? network : none;
+        return [w.label, String(s.n), ms(s.min), ms(s.median), ms(s.max)];
+      }),
+    ),
+  );
+  const cost = network.median - none.median;
+  console.log(
+    `\n${markdownTable(
+      ['difference', 'value ms', 'target', 'result'],
+      [
+        [
+          'median default network − median --network none',
+          ms(cost),
+          `≤ ${runCostTargetMs}`,
+          cost <= runCostTargetMs ? 'PASS' : 'MISS',
+        ],
+      ],
+    )}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags();
+  const cleanup = new CleanupStack();
+  cleanup.exitOnSignalsAndAfter(flags.timeoutMs);
+  try {
+    console.log('preparing: build, daemon with its own bridge and subnets…');
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    const network = uniqueNetworkFlags();
+    const daemon = await startDaemon({ args: network.args });
+    cleanup.defer('remove the daemon’s bridges, veths and rules', () =>
+      removeOwnKernelObjects(daemon.root, network.bridge),
+    );
+    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
+    const client = new ApiClient(`unix://${daemon.socket}`);
+    cleanup.defer('close the API client', () => client.close());
+
+    await throughput(await startServer(daemon, client), flags);
+    await runCost(daemon, flags.rounds);
+    const wrkVersion = (await runProcess('wrk', ['-v'])).stdout.split('\n')[0];
+    console.log(`\n${wrkVersion}; node ${process.version}`);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
