@@ -85,7 +85,14 @@ function udpExchange(exchange: Exchange): Promise<Buffer> {
       socket.on('message', (message) => {
         if (isAnswerTo(exchange.queryId, message)) resolve(message);
       });
-      socket.connect(upstream.port, upstream.host, () => socket.send(exchange.query));
+      socket.connect(upstream.port, upstream.host, () => {
+        // The exchange may have ended (timeout, stop) and closed the socket before it connected.
+        try {
+          socket.send(exchange.query);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
     },
   );
 }

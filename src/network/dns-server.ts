@@ -136,7 +136,10 @@ export class NetworkDnsServer {
     });
   }
 
-  /** Answers `message` through `send`, unless stopped meanwhile; nothing a client sends makes it throw. */
+  /**
+   * Answers `message` through `send`, unless stopped meanwhile. Nothing a client sends makes it throw: a
+   * query dns-packet decodes but cannot encode back (an odd question) gets no reply, as garbage does.
+   */
   private respond(message: Buffer, transport: 'udp' | 'tcp', send: (reply: Buffer) => void): void {
     this.answer(message, transport)
       .then((reply) => {
@@ -149,25 +152,19 @@ export class NetworkDnsServer {
   private async answer(message: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     const query = decodedQuery(message);
     if (query === undefined) return undefined;
-    try {
-      const policy = { forwarding: this.options.forwarding };
-      const udpLimit = udpLimitOf(query);
-      const local = localReply(query, this.table, policy);
-      if (local !== undefined) return encode(transport === 'udp' ? fittedForUdp(local, udpLimit) : local);
-      const forwarded = await forwardQuery({
-        query: message,
-        transport,
-        udpLimit,
-        upstreams: withoutSelf([...this.options.upstreams()], [this.endpoint()]),
-        timeoutMs: this.options.upstreamTimeoutMs,
-        signal: this.stopping.signal,
-      });
-      return forwarded ?? encode(failureReply(query, rcode.servFail, policy));
-    } catch (err) {
-      // A query dns-packet decodes but cannot re-encode (an odd question): no reply, as for garbage.
-      this.options.logger.debug({ err }, 'DNS query not answered');
-      return undefined;
-    }
+    const policy = { forwarding: this.options.forwarding };
+    const udpLimit = udpLimitOf(query);
+    const local = localReply(query, this.table, policy);
+    if (local !== undefined) return encode(transport === 'udp' ? fittedForUdp(local, udpLimit) : local);
+    const forwarded = await forwardQuery({
+      query: message,
+      transport,
+      udpLimit,
+      upstreams: withoutSelf(this.options.upstreams(), [this.endpoint()]),
+      timeoutMs: this.options.upstreamTimeoutMs,
+      signal: this.stopping.signal,
+    });
+    return forwarded ?? encode(failureReply(query, rcode.servFail, policy));
   }
 
   private async closeSockets(): Promise<void> {

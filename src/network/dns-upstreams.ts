@@ -54,6 +54,6 @@ export function parseDnsUpstream(text: string): DnsUpstream {
  * Drops upstreams that are the embedded DNS servers themselves: forwarding to one would bounce a query
  * between them until every hop timed out.
  */
-export function withoutSelf(upstreams: DnsUpstream[], selves: DnsUpstream[]): DnsUpstream[] {
+export function withoutSelf(upstreams: readonly DnsUpstream[], selves: readonly DnsUpstream[]): DnsUpstream[] {
   return upstreams.filter((u) => !selves.some((s) => s.port === u.port && s.host === u.host));
 }
