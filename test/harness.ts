@@ -53,6 +53,8 @@ export function runProcess(cmd: string, args: string[], options: RunOptions = {}
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
+    // A command that exits without reading its input closes the pipe: that is not the test's failure.
+    child.stdin.on('error', () => {});
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolvePromise({

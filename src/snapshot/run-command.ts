@@ -1,4 +1,4 @@
-/** Runs the few system tools the snapshotter needs (mount, umount, mknod, setfattr) without a shell. */
+/** Runs the system tools Marina needs (mount, umount, mknod, setfattr, ip, iptables, nsenter) without a shell. */
 import { execFile } from 'node:child_process';
 import { MarinaError } from '../errors.ts';
 
@@ -43,8 +43,17 @@ export async function runChecked(command: string, args: readonly string[], optio
   return result.stdout;
 }
 
+/** The Debian package that ships each tool Marina runs. */
+const packageByCommand: Record<string, string> = {
+  setfattr: 'attr',
+  mknod: 'coreutils',
+  ip: 'iproute2',
+  iptables: 'iptables',
+  'iptables-save': 'iptables',
+  'iptables-restore': 'iptables',
+  nsenter: 'util-linux',
+};
+
 function packageOf(command: string): string {
-  if (command === 'setfattr') return 'attr';
-  if (command === 'mknod') return 'coreutils';
-  return 'mount';
+  return packageByCommand[command] ?? 'mount';
 }
