@@ -30,7 +30,7 @@ describe('engine: isolation and limits', () => {
   });
 
   test('network none: only loopback; hostname is its own', async () => {
-    assert.equal((await run('busybox', 'ls', '/sys/class/net')).trim(), 'lo');
+    assert.equal((await run('--network', 'none', 'busybox', 'ls', '/sys/class/net')).trim(), 'lo');
     const name = (await run('busybox', 'hostname')).trim();
     assert.notEqual(name, hostname());
     assert.match(name, /^[0-9a-f]{12}$/);

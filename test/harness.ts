@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { removeOwnKernelObjects, uniqueNetworkFlags } from './network-kernel.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const marinaBin = join(projectRoot, 'bin/marina');
@@ -30,6 +31,8 @@ export interface RunOptions {
 export interface TestDaemon {
   root: string;
   socket: string;
+  /** The default network's bridge device: its own per daemon, as are its subnets. */
+  bridge: string;
   /** Runs `marina ARGS` against this daemon. */
   marina(args: string[], options?: RunOptions): Promise<CliResult>;
   /** Like `marina` but throws with the CLI's output when the exit code is not 0; returns stdout. */
@@ -90,6 +93,11 @@ export interface DaemonOptions {
 export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaemon> {
   const root = mkdtempSync(join(tmpdir(), 'marina-test-'));
   const socket = join(root, 'marina.sock');
+  // Daemons run side by side: each gets its own bridge and subnets unless the test chose them.
+  const given = options.args ?? [];
+  const network = given.includes('--bridge') ? undefined : uniqueNetworkFlags();
+  const args = [...(network?.args ?? []), ...given];
+  const bridge = network?.bridge ?? given[given.indexOf('--bridge') + 1]!;
   let child: ChildProcess | undefined;
   let stderr = '';
   const env = { MARINA_HOST: `unix://${socket}` };
@@ -97,15 +105,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   const daemon: TestDaemon = {
     root,
     socket,
-    marina: (args, runOptions = {}) =>
-      runProcess(marinaBin, args, { ...runOptions, env: { ...env, ...runOptions.env } }),
+    bridge,
+    marina: (cliArgs, runOptions = {}) =>
+      runProcess(marinaBin, cliArgs, { ...runOptions, env: { ...env, ...runOptions.env } }),
     async ok(args, runOptions) {
       const r = await daemon.marina(args, runOptions);
       if (r.code !== 0) throw new Error(`marina ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       return r.stdout;
     },
     async start() {
-      const proc = spawn(marinadBin, ['--root', root, '--socket', socket, ...(options.args ?? [])], {
+      const proc = spawn(marinadBin, ['--root', root, '--socket', socket, ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       proc.stderr!.on('data', (b: Buffer) => {
@@ -127,6 +136,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
     async destroy() {
       await daemon.stop().catch(() => {});
       cleanupRoot(root);
+      removeOwnKernelObjects(root, bridge);
     },
     logs: () => stderr,
   };

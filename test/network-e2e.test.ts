@@ -37,9 +37,14 @@ function httpd(name: string, extra: string[] = []): Promise<string> {
   ]);
 }
 
-/** `wget` from a fresh container on `net`; its result, success or not. */
+/**
+ * `wget` from a fresh container on `net`; its result, success or not. Bounded by busybox `timeout`
+ * (Debian's busybox-static 1.35 segfaults in `wget -T`), kept off pid 1 by a shell that cannot exec it
+ * in its place (`; exit $?`): as pid 1, `timeout` would signal itself, and the kernel ignores signals to
+ * an init without handlers.
+ */
 function wgetFrom(net: string, url: string) {
-  return daemon.marina(['run', '--rm', '--network', net, 'busybox', 'wget', '-T', '2', '-qO-', url]);
+  return daemon.marina(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `timeout 3 wget -qO- ${url}; exit $?`]);
 }
 
 async function reachable(net: string, url: string): Promise<string> {

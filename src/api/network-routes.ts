@@ -1,42 +1,10 @@
 /** `/v1/networks/…` and a container's published ports. Bodies are validated here; the NetworkService decides. */
-import { z } from 'zod';
 import type { ContainerRecord } from '../engine/container-types.ts';
-import { conflict, invalid } from '../errors.ts';
-import type { NetworkCreateRequest } from '../network/network-service.ts';
+import { conflict } from '../errors.ts';
 import { http, type Route } from './api-types.ts';
 import { readJson, sendJson, sendNoContent } from './http-io.ts';
+import { parseNetworkConnect, parseNetworkCreate, parseNetworkDisconnect } from './request-schemas.ts';
 import type { Router } from './router.ts';
-
-const networkCreate = z.strictObject({
-  name: z.string().min(1),
-  subnet: z.string().min(1).optional(),
-  gateway: z.string().min(1).optional(),
-  internal: z.boolean().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-});
-
-const networkConnect = z.strictObject({
-  container: z.string().min(1),
-  aliases: z.array(z.string().min(1)).optional(),
-});
-
-const networkDisconnect = z.strictObject({ container: z.string().min(1) });
-
-// Same message shape as request-schemas.ts (field path first), whose parseWith is not exported.
-function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.map(String).join('.');
-  throw invalid(`invalid ${what}: ${field ? `${field}: ` : ''}${issue.message}`, { field });
-}
-
-const parseNetworkCreate = (body: unknown): NetworkCreateRequest =>
-  parseBody(networkCreate, body, 'network create request');
-const parseNetworkConnect = (body: unknown): z.infer<typeof networkConnect> =>
-  parseBody(networkConnect, body, 'network connect request');
-const parseNetworkDisconnect = (body: unknown): z.infer<typeof networkDisconnect> =>
-  parseBody(networkDisconnect, body, 'network disconnect request');
 
 /** A new endpoint goes into the namespace of the container's running init process. */
 function netnsOf(container: ContainerRecord): string {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ContainerCreateRequest, ExecCreateRequest } from '../engine/container-types.ts';
 import { invalid } from '../errors.ts';
+import type { NetworkCreateRequest } from '../network/network-service.ts';
 
 const stringList = z.array(z.string());
 const consoleSize = z.strictObject({
@@ -65,6 +66,20 @@ const containerCreate = z.strictObject({
   stopSignal: z.string().optional(),
   stopTimeout: z.number().int().nonnegative().optional(),
   networkMode: z.string().optional(),
+  networkAliases: stringList.optional(),
+  ports: z
+    .array(
+      z.strictObject({
+        protocol: z.enum(['tcp', 'udp']),
+        containerPort: z.number().int().min(1).max(65535),
+        hostIp: z.string().optional(),
+        hostPort: z.number().int().min(0).max(65535).optional(),
+      }),
+    )
+    .optional(),
+  publishAll: z.boolean().optional(),
+  extraHosts: stringList.optional(),
+  dns: stringList.optional(),
   privileged: z.boolean().optional(),
   capAdd: stringList.optional(),
   capDrop: stringList.optional(),
@@ -98,6 +113,21 @@ const execCreate = z.strictObject({
   consoleSize: consoleSize.optional(),
 });
 
+const networkCreate = z.strictObject({
+  name: z.string().min(1),
+  subnet: z.string().min(1).optional(),
+  gateway: z.string().min(1).optional(),
+  internal: z.boolean().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+const networkConnect = z.strictObject({
+  container: z.string().min(1),
+  aliases: z.array(z.string().min(1)).optional(),
+});
+
+const networkDisconnect = z.strictObject({ container: z.string().min(1) });
+
 const volumeCreate = z.strictObject({
   name: z.string().min(1).optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -117,3 +147,9 @@ export const parseExecCreate = (body: unknown): ExecCreateRequest =>
   parseWith(execCreate, body, 'exec create request');
 export const parseVolumeCreate = (body: unknown): z.infer<typeof volumeCreate> =>
   parseWith(volumeCreate, body, 'volume create request');
+export const parseNetworkCreate = (body: unknown): NetworkCreateRequest =>
+  parseWith(networkCreate, body, 'network create request');
+export const parseNetworkConnect = (body: unknown): z.infer<typeof networkConnect> =>
+  parseWith(networkConnect, body, 'network connect request');
+export const parseNetworkDisconnect = (body: unknown): z.infer<typeof networkDisconnect> =>
+  parseWith(networkDisconnect, body, 'network disconnect request');

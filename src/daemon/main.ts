@@ -11,9 +11,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { createApiServer } from '../api/server.ts';
 import { marinaVersion } from '../api/version.ts';
-import { createEngine } from '../engine/create-engine.ts';
+import { createEngine, networkDefaults } from '../engine/create-engine.ts';
 import { parseMemory } from '../engine/config-parse.ts';
 import { asMarinaError, MarinaError } from '../errors.ts';
+import { type DnsUpstream, parseDnsUpstream } from '../network/dns-upstreams.ts';
 import { listenOnSocket } from './listen.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { makeSeedImage } from './seed-images.ts';
@@ -29,6 +30,10 @@ interface DaemonFlags {
   logMaxFiles: number;
   runc?: string;
   conmon?: string;
+  bridge: string;
+  bridgeSubnet: string;
+  networkPool: string;
+  dnsUpstream: DnsUpstream[];
 }
 
 function parseFlags(argv: string[]): DaemonFlags {
@@ -42,6 +47,13 @@ function parseFlags(argv: string[]): DaemonFlags {
   const asCount = (value: string) => {
     if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('use a whole number of files, at least 1');
     return Number(value);
+  };
+  const asUpstream = (value: string, previous: DnsUpstream[]) => {
+    try {
+      return [...previous, parseDnsUpstream(value)];
+    } catch (err) {
+      throw new InvalidArgumentError(asMarinaError(err).message);
+    }
   };
   const asLevel = (value: string) => {
     if (!logLevels.includes(value)) throw new InvalidArgumentError(`use one of ${logLevels.join(', ')}`);
@@ -57,6 +69,15 @@ function parseFlags(argv: string[]): DaemonFlags {
     .option('--log-max-files <n>', 'container log files kept, rotated ones included', asCount, 3)
     .option('--runc <path>', 'runc binary')
     .option('--conmon <path>', 'conmon binary')
+    .option('--bridge <name>', "the default network's bridge device", networkDefaults.bridge)
+    .option('--bridge-subnet <cidr>', "the default network's subnet", networkDefaults.bridgeSubnet)
+    .option('--network-pool <cidr>', 'where user networks without --subnet get their /24', networkDefaults.networkPool)
+    .option(
+      '--dns-upstream <ip[:port]>',
+      "where the embedded DNS forwards other names (repeatable; default: the host's resolv.conf)",
+      asUpstream,
+      [],
+    )
     .parse(argv)
     .opts<DaemonFlags>();
 }
@@ -87,6 +108,10 @@ async function main(): Promise<void> {
       conmonPath: flags.conmon,
       logMaxBytes: flags.logMaxSize,
       logMaxFiles: flags.logMaxFiles,
+      bridge: flags.bridge,
+      bridgeSubnet: flags.bridgeSubnet,
+      networkPool: flags.networkPool,
+      dnsUpstreams: flags.dnsUpstream.length > 0 ? flags.dnsUpstream : undefined,
     });
   } catch (err) {
     releaseLock();

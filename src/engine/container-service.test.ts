@@ -11,6 +11,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, test } from 'node:test';
 import pino from 'pino';
 import type { Digest } from '../content/content-store.ts';
+import type { NetworkInspect, NetworkService } from '../network/network-service.ts';
 import { StateDb } from '../db/state-db.ts';
 import { MarinaError, isMarinaError, notFound } from '../errors.ts';
 import type { ImageRecord } from '../image/image-types.ts';
@@ -18,6 +19,7 @@ import type { OciSpec } from '../runtime/oci-spec.ts';
 import type { Runtime, RuntimeCreateOptions, RuntimeState } from '../runtime/runtime.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import type { VolumeRecord, VolumeService } from '../volume/volume-service.ts';
+import { ContainerNetworking } from './container-network.ts';
 import { ContainerServiceImpl } from './container-service.ts';
 import { ContainerStore } from './container-store.ts';
 import type { EngineEvent, HealthcheckConfig, HealthProbeResult } from './container-types.ts';
@@ -155,6 +157,23 @@ function memoryVolumes(): VolumeService & { names: Set<string> } {
   };
 }
 
+/** The default network only; joining it yields no endpoints (the bridge driver is tested on the real kernel). */
+function memoryNetworks(): NetworkService {
+  const none = async () => {};
+  const networks: Partial<NetworkService> = {
+    inspect: async (name) => {
+      if (name !== 'bridge') throw notFound(`network ${name} not found`);
+      return {} as NetworkInspect;
+    },
+    checkPortsFree: none,
+    attach: async () => ({ endpoints: [], ports: [], nameservers: [] }),
+    detach: none,
+    release: none,
+    reconcile: none,
+  };
+  return networks as NetworkService;
+}
+
 let dir: string;
 let db: StateDb;
 let runtime: MemoryRuntime;
@@ -198,6 +217,7 @@ beforeEach(() => {
       throw new Error('not used');
     },
     readLogs: () => Readable.from([]),
+    networking: new ContainerNetworking(memoryNetworks()),
     logSizeMax: 1024,
     logRotation: { track() {}, untrack() {} },
     runProbe: (_id, config) => probe(config),
@@ -245,7 +265,13 @@ test('bad create input changes nothing', async () => {
     svc.create({ image: 'busybox', autoRemove: true, restartPolicy: { name: 'always' } }),
     (e) => isMarinaError(e, 'Invalid'),
   );
-  await assert.rejects(svc.create({ image: 'busybox', networkMode: 'bridge' }), (e) => isMarinaError(e, 'Unsupported'));
+  await assert.rejects(svc.create({ image: 'busybox', networkMode: 'nosuchnet' }), (e) => isMarinaError(e, 'NotFound'));
+  await assert.rejects(svc.create({ image: 'busybox', networkMode: 'container:web' }), (e) => isMarinaError(e, 'Unsupported'));
+  await assert.rejects(
+    svc.create({ image: 'busybox', networkMode: 'none', ports: [{ protocol: 'tcp', containerPort: 80 }] }),
+    (e) => isMarinaError(e, 'Invalid'),
+  );
+  await assert.rejects(svc.create({ image: 'busybox', extraHosts: ['bad'] }), (e) => isMarinaError(e, 'Invalid'));
   assert.equal((await svc.list({ all: true })).length, 1);
   assert.equal(snapshots.keys.size, 1);
   assert.equal(volumes.names.size, 0);

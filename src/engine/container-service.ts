@@ -6,7 +6,8 @@
  * Order of effects (docs/architecture.md): the row is written before the kernel objects it describes
  * and removed after them, so a crash at any point leaves something reconcile can finish.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -34,7 +35,8 @@ import type {
   WaitCondition,
 } from './container-types.ts';
 import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer } from './container-store.ts';
-import { hostnameFile, hostsFile, networkChoice } from './etc-files.ts';
+import type { ContainerNetworking } from './container-network.ts';
+import { networkChoice } from './etc-files.ts';
 import { resolveHealthcheck } from './health-config.ts';
 import { HealthMonitor, healthStatusSuffix, nextHealth, startingHealth } from './health-monitor.ts';
 import { onlineCpus, systemCpuNs } from './host-stats.ts';
@@ -72,6 +74,7 @@ export interface ContainerServiceDeps {
   logRotation: { track(id: string, logPath: string): void; untrack(id: string): void };
   /** Runs one health probe in the running container (health-probe.ts); never rejects. */
   runProbe(id: string, config: HealthcheckConfig): Promise<HealthProbeResult>;
+  networking: ContainerNetworking;
 }
 
 interface Waiter {
@@ -114,9 +117,9 @@ export class ContainerServiceImpl implements ContainerService {
     if (request.autoRemove && request.restartPolicy && request.restartPolicy.name !== 'no') {
       throw invalid('conflicting options: --restart and --rm cannot be used together; drop one of them');
     }
-    const network = networkChoice(request.networkMode);
     validateMountTargets(request);
     const image = await this.deps.images.resolve(request.image);
+    const network = await this.deps.networking.plan(request, image.config.config);
     const processConfig = mergeProcessConfig(image.config.config, request);
     const healthcheck = resolveHealthcheck(image.config.config, request.healthcheck);
     store.assertNameFree(name);
@@ -130,8 +133,10 @@ export class ContainerServiceImpl implements ContainerService {
       imageId: image.id,
       request,
       ...processConfig,
-      hostname: request.hostname || (network === 'host' ? hostname() : shortId(id)),
+      hostname: request.hostname || (network.choice.kind === 'host' ? hostname() : shortId(id)),
       mounts: [],
+      networks: [],
+      ports: [],
       healthcheck,
       state: createdState(),
       logPath: logPathOf(this.deps.root, id),
@@ -141,6 +146,7 @@ export class ContainerServiceImpl implements ContainerService {
       explicitlyStopped: false,
       anonymousVolumes: [],
       stopSignal: request.stopSignal || image.config.config?.StopSignal || 'SIGTERM',
+      publish: network.publish,
     };
     store.insert(entry);
     try {
@@ -175,8 +181,8 @@ export class ContainerServiceImpl implements ContainerService {
     const mounts: ContainerMount[] = [];
     for (const m of request.mounts ?? []) {
       if (m.type === 'bind') {
-        // Docker creates a missing host directory for `-v`.
-        await mkdir(m.source, { recursive: true });
+        // Docker creates a missing host directory for `-v`; an existing file or directory is used as it is.
+        if (!existsSync(m.source)) await mkdir(m.source, { recursive: true });
         mounts.push({ type: 'bind', source: m.source, target: m.target, readOnly: !!m.readOnly });
       } else if (m.type === 'volume') {
         const volume = m.name ? await this.namedVolume(m.name) : await this.deps.volumes.create(undefined);
@@ -244,6 +250,7 @@ export class ContainerServiceImpl implements ContainerService {
         logSizeMax: this.deps.logSizeMax,
       });
       created = true;
+      Object.assign(record, await this.deps.networking.join(record, pid, entry.publish, bundle));
       await this.connectPendingAttaches(id);
       await runtime.start(id);
       entry.explicitlyStopped = false;
@@ -263,6 +270,7 @@ export class ContainerServiceImpl implements ContainerService {
       if (record.healthcheck) this.health.arm(id, record.healthcheck);
     } catch (err) {
       if (created) await runtime.delete(id, { force: true }).catch((e) => this.log.warn({ err: e, id }, 'runc delete failed'));
+      await this.leaveNetworks(record);
       await snapshotter.unmount(id).catch((e) => this.log.warn({ err: e, id }, 'unmount failed'));
       throw await this.recordStartFailure(entry, err);
     }
@@ -297,15 +305,7 @@ export class ContainerServiceImpl implements ContainerService {
 
   private async specInput(record: ContainerRecord, rootfs: string, bundle: string): Promise<SpecInput> {
     const { request } = record;
-    const network = networkChoice(request.networkMode);
-    const etc = {
-      hostname: join(bundle, 'hostname'),
-      hosts: join(bundle, 'hosts'),
-      resolvConf: join(bundle, 'resolv.conf'),
-    };
-    await writeFile(etc.hostname, hostnameFile(record.hostname));
-    await writeFile(etc.hosts, hostsFile(network, await readOptional('/etc/hosts')));
-    await writeFile(etc.resolvConf, await readOptional('/etc/resolv.conf'));
+    const etc = await this.deps.networking.writeEtcFiles(record, bundle);
     const user = resolveUser(record.user, {
       passwd: await readOptional(join(rootfs, 'etc/passwd')),
       group: await readOptional(join(rootfs, 'etc/group')),
@@ -336,7 +336,7 @@ export class ContainerServiceImpl implements ContainerService {
       noNewPrivileges: !!request.securityOpt?.noNewPrivileges,
       seccomp: request.securityOpt?.seccomp ?? 'default',
       cgroupsPath: cgroupsPathOf(record.id),
-      network: { mode: network },
+      network: { mode: networkChoice(request.networkMode).kind === 'host' ? 'host' : 'private' },
       etcFiles: etc,
     };
   }
@@ -362,6 +362,7 @@ export class ContainerServiceImpl implements ContainerService {
     await Promise.all([
       runtime.delete(id, { force: true }).catch((err) => this.log.warn({ err, id }, 'runc delete failed')),
       snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed')),
+      this.leaveNetworks(entry.record),
     ]);
     this.deps.logRotation.untrack(id);
     const { state } = entry.record;
@@ -586,7 +587,15 @@ export class ContainerServiceImpl implements ContainerService {
       this.deps.snapshotter.remove(id),
       rm(bundleDir(this.deps.root, id), { recursive: true, force: true }),
       rm(join(exitsDir(this.deps.root), id), { force: true }),
+      this.deps.networking.release(id).catch((err) => this.log.warn({ err, id }, 'releasing network addresses failed')),
     ]);
+  }
+
+  /** Port rules and reservations go when the container stops; a failure is logged, the next start or reconcile mends it. */
+  private async leaveNetworks(record: ContainerRecord): Promise<void> {
+    await this.deps.networking.leave(record.id).catch((err) => this.log.warn({ err, id: record.id }, 'leaving networks failed'));
+    record.networks = [];
+    record.ports = [];
   }
 
   private async removeVolumes(names: readonly string[]): Promise<void> {
@@ -721,6 +730,7 @@ export class ContainerServiceImpl implements ContainerService {
         status: record.state.status,
         statusText: statusText(record.state, now) + healthStatusSuffix(record.state),
         labels: record.request.labels ?? {},
+        ports: record.ports,
       }));
   }
 

@@ -23,11 +23,13 @@ function entry(id: string, name: string, over: Partial<ContainerRecord> = {}): C
     user: '',
     hostname: id.slice(0, 12),
     mounts: [],
+    networks: [],
+    ports: [],
     state: createdState(),
     logPath: '',
     ...over,
   };
-  return { record, explicitlyStopped: false, anonymousVolumes: [], stopSignal: 'SIGTERM' };
+  return { record, explicitlyStopped: false, anonymousVolumes: [], stopSignal: 'SIGTERM', publish: [] };
 }
 
 function withStore(fn: (store: ContainerStore, db: StateDb) => void): void {

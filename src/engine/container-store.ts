@@ -4,6 +4,7 @@
  */
 import { type MarinaError, conflict, invalid, notFound } from '../errors.ts';
 import type { StateDb } from '../db/state-db.ts';
+import type { PortRequest } from '../network/network-types.ts';
 import type { ContainerRecord, ContainerState } from './container-types.ts';
 
 /** What the engine keeps about a container beyond what `inspect` shows. */
@@ -15,6 +16,8 @@ export interface ContainerEntry {
   anonymousVolumes: string[];
   /** The request's stop signal, else the image's, else SIGTERM; fixed at create like Docker. */
   stopSignal: string;
+  /** Ports published at each start: `-p`, plus the image's exposed ports with `-P` (settled at create). */
+  publish: PortRequest[];
 }
 
 /** The state of a container that was created and never started. */

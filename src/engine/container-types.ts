@@ -3,6 +3,7 @@
  * API compat layer). A request says what the user asked for; a record adds what the engine decided and
  * observed.
  */
+import type { EndpointRecord, PortBinding, PortRequest } from '../network/network-types.ts';
 
 export type RestartPolicyName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
 
@@ -97,8 +98,18 @@ export interface ContainerCreateRequest {
   stopSignal?: string;
   /** Seconds between the stop signal and SIGKILL (default 10). */
   stopTimeout?: number;
-  /** `none` (loopback only, the default until networking lands) or `host`. */
+  /** `bridge` (the default network, the default), a user network's name, `none` (loopback only) or `host`. */
   networkMode?: string;
+  /** More names this container answers to on its user network (`--network-alias`). */
+  networkAliases?: string[];
+  /** Published ports (`-p`). */
+  ports?: PortRequest[];
+  /** Publish every port the image exposes on an ephemeral host port (`-P`). */
+  publishAll?: boolean;
+  /** Extra /etc/hosts lines as `host:ip` (`--add-host`). */
+  extraHosts?: string[];
+  /** Nameservers for resolv.conf instead of the network's (`--dns`). */
+  dns?: string[];
   privileged?: boolean;
   capAdd?: string[];
   capDrop?: string[];
@@ -154,6 +165,10 @@ export interface ContainerRecord {
   user: string;
   hostname: string;
   mounts: ContainerMount[];
+  /** The container's endpoints while it runs (empty otherwise). */
+  networks: EndpointRecord[];
+  /** Its published ports while it runs (empty otherwise). */
+  ports: PortBinding[];
   /** Absent when neither the image nor the request has one (or the request said `NONE`). */
   healthcheck?: HealthcheckConfig;
   state: ContainerState;
@@ -172,6 +187,7 @@ export interface ContainerSummary {
   /** Human status like Docker's: `Up 3 minutes`, `Exited (0) 2 seconds ago`. */
   statusText: string;
   labels: Record<string, string>;
+  ports: PortBinding[];
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';

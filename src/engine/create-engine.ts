@@ -15,7 +15,14 @@ import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
 import type { RuntimeState } from '../runtime/runtime.ts';
 import { buildSpec } from '../runtime/spec.ts';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.ts';
+import { BridgeDriver } from '../network/bridge-driver.ts';
+import { daemonTagOf } from '../network/daemon-tag.ts';
+import { DnsManager } from '../network/dns-server.ts';
+import { type DnsUpstream, nameserversOf } from '../network/dns-upstreams.ts';
+import { NetworkServiceImpl } from '../network/network-service-impl.ts';
+import { runChecked } from '../snapshot/run-command.ts';
 import { VolumeStore } from '../volume/volume-store.ts';
+import { ContainerNetworking } from './container-network.ts';
 import { ContainerServiceImpl } from './container-service.ts';
 import { ContainerStore } from './container-store.ts';
 import { EventBus } from './events.ts';
@@ -38,7 +45,15 @@ export interface EngineOptions {
   logMaxBytes?: number;
   /** Log files kept per container, the live one included (default 3). */
   logMaxFiles?: number;
+  /** The default network's bridge device, subnet, and the pool user networks are carved from. */
+  bridge?: string;
+  bridgeSubnet?: string;
+  networkPool?: string;
+  /** Where the embedded DNS forwards names it does not know (default: the host's resolv.conf nameservers). */
+  dnsUpstreams?: DnsUpstream[];
 }
+
+export const networkDefaults = { bridge: 'marina0', bridgeSubnet: '10.88.0.0/16', networkPool: '10.89.0.0/16' } as const;
 
 const defaultLogMaxBytes = 10 * 1024 * 1024;
 const defaultLogMaxFiles = 3;
@@ -68,6 +83,26 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
   const volumes = new VolumeStore(db, root, { isInUse: (name: string) => store.containersUsingVolume(name) });
   await volumes.reconcile();
   const snapshotter = new OverlaySnapshotter(root);
+  const daemonTag = daemonTagOf(root);
+  const dns = new DnsManager({
+    upstreams: options.dnsUpstreams ?? nameserversOf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')),
+    logger,
+  });
+  const networks = new NetworkServiceImpl({
+    db,
+    driver: new BridgeDriver({ daemonTag, logger: logger.child({ part: 'network' }) }),
+    dns,
+    defaultNetwork: {
+      name: 'bridge',
+      bridge: options.bridge ?? networkDefaults.bridge,
+      subnet: options.bridgeSubnet ?? networkDefaults.bridgeSubnet,
+    },
+    pool: options.networkPool ?? networkDefaults.networkPool,
+    daemonTag,
+    readHostRoutes: () => runChecked('ip', ['-4', 'route']),
+    onWarning: (message) => logger.warn(message),
+  });
+  const networking = new ContainerNetworking(networks);
   const runtime = new ConmonRuntime({
     root: runcRoot(root),
     exitDir: exitsDir(root),
@@ -102,6 +137,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     logSizeMax: Math.max(2 * logMaxBytes, conmonLogCapFloor),
     logRotation: rotator,
     runProbe: (id, config) => runHealthProbe({ execs, events }, id, config),
+    networking,
   });
   const execs = new ExecServiceImpl({ root, store, runtime, snapshotter, emit: (event) => events.emit(event) });
 
@@ -115,6 +151,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     if (state) runtimeStates.set(id, state);
   }
   const actions = planReconcile({ containers: store.all(), runtime: runtimeStates, snapshots: await snapshotter.list() });
+  // Networks first: the bridges, rules and DNS of the containers being re-adopted, before any other
+  // container action starts or stops one on them.
+  await networking
+    .restore(actions.flatMap((a) => (a.kind === 'adopt' ? [{ id: a.id, pid: a.pid }] : [])))
+    .catch((err) => logger.error({ err }, 'restoring container networking failed'));
   await applyReconcile(
     actions,
     {
@@ -161,6 +202,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     execs,
     images,
     volumes,
+    networks,
     events,
     info,
     async close() {
@@ -169,6 +211,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
       await containers.close();
       await rotator.stop();
       await runtime.close();
+      await dns.stopAll();
       db.close();
     },
   };

@@ -40,6 +40,7 @@ function setup(t: { after: (fn: () => void) => void }, execFailure?: Error) {
       explicitlyStopped: false,
       anonymousVolumes: [],
       stopSignal: 'SIGTERM',
+      publish: [],
     });
   add('a'.repeat(64), true);
   add('b'.repeat(64), false);

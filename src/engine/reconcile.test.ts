@@ -11,6 +11,7 @@ function entry(id: string, status: ContainerStatus, policy?: RestartPolicy, expl
     explicitlyStopped,
     anonymousVolumes: [],
     stopSignal: 'SIGTERM',
+    publish: [],
   };
 }
 const rt = (id: string, status: RuntimeState['status'], pid = 42): [string, RuntimeState] => [id, { id, status, pid, monitorPid: 1 }];

@@ -5,6 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ImageService } from '../image/image-service.ts';
+import type { NetworkService } from '../network/network-service.ts';
 import type { VolumeService } from '../volume/volume-service.ts';
 import type { OutputFrame, TerminalSize } from '../runtime/runtime.ts';
 import type {
@@ -87,8 +88,9 @@ export interface Engine {
   execs: ExecService;
   images: ImageService;
   volumes: VolumeService;
+  networks: NetworkService;
   events: EventSource;
   info(): Promise<SystemInfo>;
 }
 
-export type { ImageService, OutputFrame, VolumeService };
+export type { ImageService, NetworkService, OutputFrame, VolumeService };

@@ -178,6 +178,13 @@ export class NetworkServiceImpl implements NetworkService {
     return removed;
   }
 
+  async checkPortsFree(ports: readonly PortRequest[]): Promise<void> {
+    const fixed = ports.map(hostPortOf).filter((p) => p.hostPort !== 0);
+    const probe = `check:${randomBytes(8).toString('hex')}`;
+    await this.reservations.reserve(probe, fixed);
+    await this.reservations.release(probe);
+  }
+
   async attach(request: AttachRequest): Promise<AttachResult> {
     const { containerId } = request;
     const networks = this.networksToJoin(request);

@@ -4,7 +4,7 @@
  * leases, port bindings) live in the state database, so no address or port is handed out twice, also
  * across restarts; the kernel objects are made to match them by a NetworkDriver.
  */
-import type { AttachRequest, AttachResult, EndpointRecord, NetworkRecord, PortBinding } from './network-types.ts';
+import type { AttachRequest, AttachResult, EndpointRecord, NetworkRecord, PortBinding, PortRequest } from './network-types.ts';
 
 export interface NetworkCreateRequest {
   name: string;
@@ -30,6 +30,11 @@ export interface NetworkService {
   /** Removes user networks no container uses; returns their names. */
   prune(): Promise<string[]>;
 
+  /**
+   * Engine, at create: `Conflict` when a fixed host port is taken now (by anything, our own containers
+   * included), so `run -p` on a taken port fails before a container exists. `attach` checks again.
+   */
+  checkPortsFree(ports: readonly PortRequest[]): Promise<void>;
   /** Engine: joins a created (not yet started) container to its networks and publishes its ports. Undoes everything on failure. */
   attach(request: AttachRequest): Promise<AttachResult>;
   /** Engine: the container stopped; its veths are gone with its netns, its port rules go now. Leases are kept until `release`. */
@@ -39,6 +44,8 @@ export interface NetworkService {
   /** `marina network connect` on a running container: one more endpoint in its netns. */
   connect(nameOrId: string, containerId: string, containerName: string, netnsPath: string, aliases: string[]): Promise<EndpointRecord>;
   disconnect(nameOrId: string, containerId: string): Promise<void>;
+  /** Engine, at daemon start: rules, port reservations and DNS made to match the containers still running. */
+  reconcile(running: { containerId: string; netnsPath: string }[]): Promise<void>;
   /** What `marina port` and `ps` show. */
   ports(containerId: string): PortBinding[];
   endpoints(containerId: string): EndpointRecord[];
