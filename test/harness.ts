@@ -96,7 +96,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   // Daemons run side by side: each gets its own bridge and subnets unless the test chose them.
   const given = options.args ?? [];
   const network = given.includes('--bridge') ? undefined : uniqueNetworkFlags();
-  const args = [...(network?.args ?? []), ...given];
+  // No test may send a DNS query off this machine: names the embedded DNS does not know go to a closed
+  // loopback port (discard), never to the host's resolver.
+  const dnsSink = given.includes('--dns-upstream') ? [] : ['--dns-upstream', '127.0.0.1:9'];
+  const args = [...(network?.args ?? []), ...dnsSink, ...given];
   const bridge = network?.bridge ?? given[given.indexOf('--bridge') + 1]!;
   let child: ChildProcess | undefined;
   let stderr = '';

@@ -250,8 +250,12 @@ export class ContainerServiceImpl implements ContainerService {
         logSizeMax: this.deps.logSizeMax,
       });
       created = true;
-      Object.assign(record, await this.deps.networking.join(record, pid, entry.publish, bundle));
-      await this.connectPendingAttaches(id);
+      // Independent: the network join happens in the netns, the stdio attach in conmon; nothing runs yet.
+      const [joined] = await Promise.all([
+        this.deps.networking.join(record, pid, entry.publish, bundle),
+        this.connectPendingAttaches(id),
+      ]);
+      Object.assign(record, joined);
       await runtime.start(id);
       entry.explicitlyStopped = false;
       Object.assign(record.state, {
