@@ -222,6 +222,7 @@ test('exec: output and exit code; a missing command is Invalid with 127; stdin r
   const exec = await runtime.exec(run.id, run.bundleDir, { execId: 'e1', args: ['sh', '-c', 'echo from-exec; echo oops >&2; exit 5'], tty: false, openStdin: false });
   const output = await collect(exec.stdio.output);
   assert.equal(await exec.wait(), 5);
+  assert.equal(existsSync(join(run.bundleDir, 'exec', 'e1')), false, 'a finished exec leaves no files');
   assert.equal(output.stdout, 'from-exec\n');
   assert.equal(output.stderr, 'oops\n');
   await assert.rejects(
@@ -260,8 +261,10 @@ test('tty container: raw output with CRLF, console size applied, resize through 
   const session = await runtime.attach(run.id, { stdin: true });
   const output = collect(session.output);
   const code = exited(run.id);
+  // Listening before start: the first size can be printed while start is still returning.
+  const sizeShown = outputMatches(session.output, /40 90/);
   await runtime.start(run.id);
-  await outputMatches(session.output, /40 90/);
+  await sizeShown;
   await runtime.resize(run.id, { height: 60, width: 200 });
   session.input?.write('\n');
   const { stdout, stderr } = await output;

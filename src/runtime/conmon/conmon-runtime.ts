@@ -294,7 +294,12 @@ export class ConmonRuntime implements Runtime {
       .nextSync()
       .catch(() => undefined)
       .then(async (message) => message?.data ?? (await readExitFile(join(files.persistDir, 'exit'))) ?? -1)
-      .finally(() => monitor.release());
+      .finally(async () => {
+        monitor.release();
+        // The code is read: the session's files (spec, sockets, exit files) would only pile up, one set
+        // per exec and per health probe, for as long as the container lives.
+        await rm(dir, { recursive: true, force: true });
+      });
     return {
       execId: options.execId,
       stdio,
