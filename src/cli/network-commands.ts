@@ -1,12 +1,10 @@
 /** network create|ls|inspect|rm|connect|disconnect|prune, printed as docker prints them. */
 import type { Command } from 'commander';
 import { parseLabels } from '../engine/config-parse.ts';
-import type { NetworkInspect } from '../network/network-service.ts';
 import type { NetworkRecord } from '../network/network-types.ts';
-import { api, collect, Exit, forEachName, print } from './cli-support.ts';
-import { DaemonUnreachable } from './client.ts';
+import { api, collect, forEachName, print } from './cli-support.ts';
 import { columns, shortId } from './human.ts';
-import { compileFormat } from './inspect-format.ts';
+import { printInspected } from './system-commands.ts';
 
 const net = (nameOrId: string) => `/v1/networks/${encodeURIComponent(nameOrId)}`;
 
@@ -15,25 +13,6 @@ interface CreateFlags {
   gateway?: string;
   internal?: boolean;
   label: string[];
-}
-
-/** Prints the networks found as one JSON array (or one template line each); missing ones are reported and make it exit 1. */
-async function inspectNetworks(names: string[], format: string | undefined): Promise<void> {
-  const render = format === undefined ? undefined : compileFormat(format);
-  const found: NetworkInspect[] = [];
-  let missing = false;
-  for (const name of names) {
-    try {
-      found.push(await api().json<NetworkInspect>('GET', net(name)));
-    } catch (err) {
-      if (err instanceof DaemonUnreachable) throw err;
-      missing = true;
-      process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
-    }
-  }
-  if (render) for (const value of found) print(render(value));
-  else print(JSON.stringify(found, null, 4));
-  if (missing) throw new Exit(1);
 }
 
 export function registerNetworkCommands(program: Command): void {
@@ -82,7 +61,7 @@ export function registerNetworkCommands(program: Command): void {
     .description('Display detailed information on networks, with the containers attached')
     .argument('<network...>')
     .option('-f, --format <template>', 'render each network with a template, e.g. {{.Subnet}}')
-    .action((names: string[], flags: { format?: string }) => inspectNetworks(names, flags.format));
+    .action((names: string[], flags: { format?: string }) => printInspected(names, ['network'], flags.format));
   network
     .command('rm')
     .description('Remove networks (none may have containers attached)')

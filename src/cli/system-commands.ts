@@ -9,11 +9,12 @@ import { decimalSize } from './human.ts';
 import { compileFormat } from './inspect-format.ts';
 
 const enc = encodeURIComponent;
-type InspectType = 'container' | 'image' | 'volume';
+type InspectType = 'container' | 'image' | 'volume' | 'network';
 const inspectPaths: Record<InspectType, (name: string) => string> = {
   container: (n) => `/v1/containers/${enc(n)}`,
   image: (n) => `/v1/images/${enc(n)}`,
   volume: (n) => `/v1/volumes/${enc(n)}`,
+  network: (n) => `/v1/networks/${enc(n)}`,
 };
 
 /** Looks a name up as each type in turn (docker's order) unless --type narrows it. */
@@ -53,18 +54,18 @@ export function printInspected(
 export function registerSystemCommands(program: Command): void {
   program
     .command('inspect')
-    .description('Return low-level information on containers, images or volumes (a JSON array)')
+    .description('Return low-level information on containers, images, volumes or networks (a JSON array)')
     .argument('<name...>')
     .option(
       '-f, --format <template>',
       'render each object with a template, e.g. {{.State.ExitCode}} or {{json .Config}}',
     )
-    .option('--type <type>', 'only look up this type: container, image or volume')
+    .option('--type <type>', 'only look up this type: container, image, volume or network')
     .action((names: string[], flags: { format?: string; type?: string }) => {
       const types: InspectType[] =
-        flags.type === undefined ? ['container', 'image', 'volume'] : [flags.type as InspectType];
+        flags.type === undefined ? ['container', 'image', 'volume', 'network'] : [flags.type as InspectType];
       if (!types.every((t) => t in inspectPaths))
-        throw new MarinaError('Invalid', `unknown --type "${flags.type}": use container, image or volume`);
+        throw new MarinaError('Invalid', `unknown --type "${flags.type}": use container, image, volume or network`);
       return printInspected(names, types, flags.format);
     });
 
