@@ -9,36 +9,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { ApiClient } from '../src/cli/client.ts';
 import type { ContainerRecord } from '../src/engine/container-types.ts';
 import type { EndpointRecord, PortBinding } from '../src/network/network-types.ts';
 import { eventually, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
 import { removeOwnKernelObjects, uniqueNetworkFlags } from '../test/network-kernel.ts';
 import { CleanupStack } from './cleanup-stack.ts';
+import { readCountFlags } from './flags.ts';
 import { markdownTable, ms, summarize } from './stats.ts';
 import { parseWrk, type WrkResult } from './wrk-output.ts';
 
-function positiveInt(name: string, value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new Error(`--${name} must be a whole number ≥ 1, got "${value}"`);
-  return Number(value);
-}
-
 function readFlags() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '5' },
-      rounds: { type: 'string', default: '30' },
-      'timeout-s': { type: 'string', default: '900' },
-    },
-  });
-  return {
-    runs: positiveInt('runs', values.runs),
-    seconds: positiveInt('seconds', values.seconds),
-    rounds: positiveInt('rounds', values.rounds),
-    timeoutMs: positiveInt('timeout-s', values['timeout-s']) * 1000,
-  };
+  const f = readCountFlags({ runs: 3, seconds: 5, rounds: 30, 'timeout-s': 900 });
+  return { runs: f.runs, seconds: f.seconds, rounds: f.rounds, timeoutMs: f['timeout-s'] * 1000 };
 }
 
 const wrkThreads = 2;
