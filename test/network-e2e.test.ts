@@ -132,6 +132,26 @@ describe('user networks', () => {
     assert.notEqual(byAddress.code, 0, `reached ${ip} from ${back}: ${byAddress.stdout}`);
   });
 
+  test('network connect: reached there at once and after a restart; disconnect leaves it', async () => {
+    const own = uniqueName('own');
+    const joined = uniqueName('joined');
+    const svc = uniqueName('svc');
+    await daemon.ok(['network', 'create', own]);
+    await daemon.ok(['network', 'create', joined]);
+    await httpd(svc, ['--network', own]);
+    await daemon.ok(['network', 'connect', '--alias', 'cache', joined, svc]);
+    assert.equal((await reachable(joined, 'http://cache:8080/')).trim(), `hello-${svc}`);
+    await daemon.ok(['restart', '-t', '1', svc]);
+    assert.equal((await reachable(joined, `http://${svc}:8080/`)).trim(), `hello-${svc}`, 'rejoined at start');
+    const again = await daemon.marina(['network', 'connect', joined, svc]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /already connected/);
+    await daemon.ok(['network', 'disconnect', joined, svc]);
+    assert.notEqual((await wgetFrom(joined, `http://${svc}:8080/`)).code, 0, 'not reachable after disconnect');
+    await daemon.ok(['rm', '-f', svc]);
+    await daemon.ok(['network', 'rm', own, joined]);
+  });
+
   test('ls lists it like docker; rm of a network in use is refused and changes nothing', async () => {
     const ls = await daemon.ok(['network', 'ls']);
     assert.match(ls.split('\n')[0]!, /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);

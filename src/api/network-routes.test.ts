@@ -28,11 +28,6 @@ function standInEngine() {
     },
     remove: async (id) => void calls.push(['remove', id]),
     prune: async () => ['old'],
-    connect: async (...args) => {
-      calls.push(['connect', ...args]);
-      return { ip: '10.210.1.2' } as never;
-    },
-    disconnect: async (...args) => void calls.push(['disconnect', ...args]),
     ports: (id) => [
       { protocol: 'tcp', containerPort: 80, hostIp: '0.0.0.0', hostPort: id === 'c1' ? 8080 : 1 },
     ],
@@ -42,7 +37,15 @@ function standInEngine() {
     if (!found) throw notFound(`no such container: ${id}`);
     return found;
   };
-  return { engine: { networks, containers: { inspect } } as unknown as Engine, calls };
+  const connectNetwork = async (container: string, ...rest: unknown[]) => {
+    await inspect(container);
+    calls.push(['connect', container, ...rest]);
+  };
+  const disconnectNetwork = async (container: string, ...rest: unknown[]) => {
+    await inspect(container);
+    calls.push(['disconnect', container, ...rest]);
+  };
+  return { engine: { networks, containers: { inspect, connectNetwork, disconnectNetwork } } as unknown as Engine, calls };
 }
 
 async function withServer(t: import('node:test').TestContext, engine: Engine) {
@@ -107,21 +110,17 @@ test('list, inspect, remove and prune map onto the service', async (t) => {
   assert.deepEqual(calls, [['remove', 'backend']]);
 });
 
-test('connect resolves the container to its id, name and netns; a stopped one is a Conflict', async (t) => {
+test('connect and disconnect go to the container service (which remembers them for later starts)', async (t) => {
   const { engine, calls } = standInEngine();
   const call = await withServer(t, engine);
   const connected = await call('POST', '/v1/networks/backend/connect', { container: 'web', aliases: ['db'] });
   assert.equal(connected.status, 200);
-  assert.deepEqual(calls, [['connect', 'backend', 'c1', 'web', '/proc/4242/ns/net', ['db']]]);
-
-  const stopped = await call('POST', '/v1/networks/backend/connect', { container: 'idle' });
-  assert.equal(stopped.status, 409);
-  assert.match(String(stopped.json?.message), /container idle is not running: start it/);
+  assert.deepEqual(calls, [['connect', 'web', 'backend', ['db']]]);
   assert.equal((await call('POST', '/v1/networks/backend/connect', { container: 'ghost' })).status, 404);
   assert.equal((await call('POST', '/v1/networks/backend/connect', {})).status, 400);
 
   assert.equal((await call('POST', '/v1/networks/backend/disconnect', { container: 'web' })).status, 204);
-  assert.deepEqual(calls.at(-1), ['disconnect', 'backend', 'c1']);
+  assert.deepEqual(calls.at(-1), ['disconnect', 'web', 'backend']);
   assert.equal(calls.length, 2);
 });
 

@@ -1,18 +1,8 @@
 /** `/v1/networks/…` and a container's published ports. Bodies are validated here; the NetworkService decides. */
-import type { ContainerRecord } from '../engine/container-types.ts';
-import { conflict } from '../errors.ts';
 import { http, type Route } from './api-types.ts';
 import { readJson, sendJson, sendNoContent } from './http-io.ts';
 import { parseNetworkConnect, parseNetworkCreate, parseNetworkDisconnect } from './request-schemas.ts';
 import type { Router } from './router.ts';
-
-/** A new endpoint goes into the namespace of the container's running init process. */
-function netnsOf(container: ContainerRecord): string {
-  if (!container.state.running || container.state.pid <= 0) {
-    throw conflict(`container ${container.name} is not running: start it, then connect it to the network`);
-  }
-  return `/proc/${container.state.pid}/ns/net`;
-}
 
 export function addNetworkRoutes(router: Router<Route>): void {
   router
@@ -51,15 +41,8 @@ export function addNetworkRoutes(router: Router<Route>): void {
       '/v1/networks/:id/connect',
       http(async ({ req, res, params, ctx }) => {
         const { container, aliases } = parseNetworkConnect(await readJson(req));
-        const record = await ctx.engine.containers.inspect(container);
-        const endpoint = await ctx.engine.networks.connect(
-          params.id!,
-          record.id,
-          record.name,
-          netnsOf(record),
-          aliases ?? [],
-        );
-        sendJson(res, 200, endpoint);
+        await ctx.engine.containers.connectNetwork(container, params.id!, aliases ?? []);
+        sendJson(res, 200, {});
       }),
     )
     .add(
@@ -67,8 +50,7 @@ export function addNetworkRoutes(router: Router<Route>): void {
       '/v1/networks/:id/disconnect',
       http(async ({ req, res, params, ctx }) => {
         const { container } = parseNetworkDisconnect(await readJson(req));
-        const record = await ctx.engine.containers.inspect(container);
-        await ctx.engine.networks.disconnect(params.id!, record.id);
+        await ctx.engine.containers.disconnectNetwork(container, params.id!);
         sendNoContent(res);
       }),
     )

@@ -7,11 +7,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
-import { invalid } from '../errors.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
 import type { ImageRuntimeConfig } from '../image/image-types.ts';
 import type { NetworkService } from '../network/network-service.ts';
 import type { EndpointRecord, PortBinding, PortRequest } from '../network/network-types.ts';
 import { exposedToRequests } from '../network/port-spec.ts';
+import type { ConnectedNetwork } from './container-store.ts';
 import type { ContainerCreateRequest, ContainerRecord } from './container-types.ts';
 import {
   hostnameFile,
@@ -88,20 +89,75 @@ export class ContainerNetworking {
     return files;
   }
 
-  /** Joins a created container (init pid `pid`) to its network and publishes its ports. */
-  async join(record: ContainerRecord, pid: number, publish: readonly PortRequest[], bundle: string): Promise<Joined> {
+  /**
+   * Joins a created container (init pid `pid`) to its own network, then to those it was connected to,
+   * and publishes its ports.
+   */
+  async join(
+    record: ContainerRecord,
+    pid: number,
+    publish: readonly PortRequest[],
+    bundle: string,
+    connected: readonly ConnectedNetwork[] = [],
+  ): Promise<Joined> {
     const choice = networkChoice(record.request.networkMode);
     if (choice.kind !== 'bridge') return { networks: [], ports: [] };
     const attached = await this.networks.attach({
       containerId: record.id,
       containerName: record.name,
       netnsPath: `/proc/${pid}/ns/net`,
-      networks: [{ nameOrId: choice.network, aliases: [record.name, shortId(record.id), ...(record.request.networkAliases ?? [])] }],
+      networks: [
+        { nameOrId: choice.network, aliases: namesOf(record, record.request.networkAliases ?? []) },
+        ...connected.map((c) => ({ nameOrId: c.network, aliases: namesOf(record, c.aliases) })),
+      ],
       ports: [...publish],
     });
     const joined = { networks: attached.endpoints, ports: attached.ports };
     await this.writeEtcFiles(record, bundle, { ...joined, nameservers: attached.nameservers });
     return joined;
+  }
+
+  /**
+   * `network connect`: checks the container may join `network` (it must be on a bridge network itself and
+   * not be there already), and joins at once when it runs. Returns what to remember for its next starts.
+   */
+  async connect(
+    record: ContainerRecord,
+    connected: readonly ConnectedNetwork[],
+    network: string,
+    aliases: string[],
+  ): Promise<ConnectedNetwork> {
+    const choice = networkChoice(record.request.networkMode);
+    if (choice.kind !== 'bridge') {
+      throw invalid(`container ${record.name} uses --network ${record.request.networkMode}: it cannot join other networks`);
+    }
+    const target = await this.networks.inspect(network);
+    const own = await this.networks.inspect(choice.network);
+    if (target.id === own.id || connected.some((c) => c.network === target.name)) {
+      throw conflict(`container ${record.name} is already connected to network ${target.name}`);
+    }
+    if (record.state.running) {
+      const endpoint = await this.networks.connect(target.id, record.id, record.name, `/proc/${record.state.pid}/ns/net`, namesOf(record, aliases));
+      record.networks.push(endpoint);
+    }
+    return { network: target.name, aliases };
+  }
+
+  /** `network disconnect`: leaves a network joined with `connect`; returns the network's name. */
+  async disconnect(record: ContainerRecord, connected: readonly ConnectedNetwork[], network: string): Promise<string> {
+    const target = await this.networks.inspect(network);
+    if (!connected.some((c) => c.network === target.name)) {
+      const own = networkChoice(record.request.networkMode);
+      if (own.kind === 'bridge' && (await this.networks.inspect(own.network)).id === target.id) {
+        throw invalid(`network ${target.name} is container ${record.name}'s own (--network): it leaves it when removed`);
+      }
+      throw notFound(`container ${record.name} is not connected to network ${target.name}`);
+    }
+    if (record.state.running) {
+      await this.networks.disconnect(target.id, record.id);
+      record.networks = record.networks.filter((e) => e.networkId !== target.id);
+    }
+    return target.name;
   }
 
   /** The container stopped: its port rules go (its veth went with its netns). */
@@ -118,6 +174,11 @@ export class ContainerNetworking {
   restore(running: readonly { id: string; pid: number }[]): Promise<void> {
     return this.networks.reconcile(running.map(({ id, pid }) => ({ containerId: id, netnsPath: `/proc/${pid}/ns/net` })));
   }
+}
+
+/** The names a container answers to on a network: its name, its short id and the aliases asked for. */
+function namesOf(record: ContainerRecord, aliases: readonly string[]): string[] {
+  return [record.name, shortId(record.id), ...aliases];
 }
 
 function etcPaths(bundle: string) {

@@ -252,7 +252,7 @@ export class ContainerServiceImpl implements ContainerService {
       created = true;
       // Independent: the network join happens in the netns, the stdio attach in conmon; nothing runs yet.
       const [joined] = await Promise.all([
-        this.deps.networking.join(record, pid, entry.publish, bundle),
+        this.deps.networking.join(record, pid, entry.publish, bundle, entry.connectedNetworks),
         this.connectPendingAttaches(id),
       ]);
       Object.assign(record, joined);
@@ -736,6 +736,27 @@ export class ContainerServiceImpl implements ContainerService {
         labels: record.request.labels ?? {},
         ports: record.ports,
       }));
+  }
+
+  async connectNetwork(idOrName: string, network: string, aliases: string[] = []): Promise<void> {
+    const id = this.idOf(idOrName);
+    await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      const connected = entry.connectedNetworks ?? [];
+      entry.connectedNetworks = [...connected, await this.deps.networking.connect(entry.record, connected, network, aliases)];
+      this.deps.store.update(entry);
+    });
+  }
+
+  async disconnectNetwork(idOrName: string, network: string): Promise<void> {
+    const id = this.idOf(idOrName);
+    await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      const connected = entry.connectedNetworks ?? [];
+      const left = await this.deps.networking.disconnect(entry.record, connected, network);
+      entry.connectedNetworks = connected.filter((c) => c.network !== left);
+      this.deps.store.update(entry);
+    });
   }
 
   async inspect(idOrName: string): Promise<ContainerRecord> {

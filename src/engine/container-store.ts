@@ -18,6 +18,14 @@ export interface ContainerEntry {
   stopSignal: string;
   /** Ports published at each start: `-p`, plus the image's exposed ports with `-P` (settled at create). */
   publish: PortRequest[];
+  /** Networks joined with `network connect`, besides its own: joined again at every start. */
+  connectedNetworks?: ConnectedNetwork[];
+}
+
+export interface ConnectedNetwork {
+  /** The network's name. */
+  network: string;
+  aliases: string[];
 }
 
 /** The state of a container that was created and never started. */

@@ -52,6 +52,10 @@ export interface ContainerService {
   attach(idOrName: string, options: { stdin: boolean }): Promise<AttachedStdio>;
   resize(idOrName: string, size: TerminalSize): Promise<void>;
   stats(idOrName: string): Promise<ContainerStats>;
+  /** `network connect`: joins at once when running, and at every start from now on. */
+  connectNetwork(idOrName: string, network: string, aliases?: string[]): Promise<void>;
+  /** `network disconnect` from a network joined with connectNetwork. */
+  disconnectNetwork(idOrName: string, network: string): Promise<void>;
   /** Removes all stopped containers; returns their ids. */
   prune(): Promise<string[]>;
 }
