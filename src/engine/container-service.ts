@@ -16,11 +16,13 @@ import type { ImageRecord } from '../image/image-types.ts';
 import type { CgroupStats } from '../runtime/cgroups.ts';
 import type { OciSpec } from '../runtime/oci-spec.ts';
 import type { Runtime, TerminalSize } from '../runtime/runtime.ts';
-import type { SpecInput, SpecMount } from '../runtime/spec-input.ts';
-import { resolveUser } from '../runtime/user.ts';
+import type { SpecInput } from '../runtime/spec-input.ts';
 import type { LayerSource, Snapshotter } from '../snapshot/snapshotter.ts';
 import type { VolumeService } from '../volume/volume-service.ts';
 import { AttachSession } from './attach-session.ts';
+import { ExitWaiters } from './exit-waiters.ts';
+import { userInRootfs } from './rootfs-user.ts';
+import { specInputOf } from './spec-input-of.ts';
 import type {
   ContainerCreateRequest,
   ContainerMount,
@@ -36,7 +38,6 @@ import type {
 } from './container-types.ts';
 import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer } from './container-store.ts';
 import type { ContainerNetworking } from './container-network.ts';
-import { networkChoice } from './etc-files.ts';
 import { resolveHealthcheck } from './health-config.ts';
 import { HealthMonitor, healthStatusSuffix, nextHealth, startingHealth } from './health-monitor.ts';
 import { onlineCpus, systemCpuNs } from './host-stats.ts';
@@ -77,11 +78,6 @@ export interface ContainerServiceDeps {
   networking: ContainerNetworking;
 }
 
-interface Waiter {
-  condition: WaitCondition;
-  resolve(result: { exitCode: number }): void;
-}
-
 const defaultStopTimeoutSeconds = 10;
 /** Docker's exit code when a start failed for a reason with no code of its own. */
 const exitUnknown = 128;
@@ -91,7 +87,7 @@ export class ContainerServiceImpl implements ContainerService {
   private readonly deps: ContainerServiceDeps;
   private readonly log: Logger;
   private readonly mutex = new KeyedMutex();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly waiters = new ExitWaiters();
   private readonly pendingAttaches = new Map<string, Set<AttachSession>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly restartDelays = new Map<string, number>();
@@ -239,7 +235,11 @@ export class ContainerServiceImpl implements ContainerService {
     try {
       const rootfs = await snapshotter.mount(id);
       await mkdir(bundle, { recursive: true, mode: 0o700 });
-      const spec = this.deps.buildSpec(await this.specInput(record, rootfs, bundle));
+      const [etcFiles, user] = await Promise.all([
+        this.deps.networking.writeEtcFiles(record, bundle),
+        userInRootfs(record.user, rootfs),
+      ]);
+      const spec = this.deps.buildSpec(specInputOf(record, { rootfs, user, etcFiles }));
       const { pid } = await runtime.create({
         id,
         bundleDir: bundle,
@@ -299,50 +299,12 @@ export class ContainerServiceImpl implements ContainerService {
     });
     this.deps.store.update(entry);
     this.closePendingAttaches(entry.record.id);
-    this.resolveWaiters(entry.record.id, ['next-exit', 'not-running'], exitCode);
+    this.waiters.resolve(entry.record.id, ['next-exit', 'not-running'], exitCode);
     if (entry.record.request.autoRemove) await this.removeLocked(entry.record.id, true);
     if (typeof reported === 'number' && cause.code === 'Internal') {
       return new MarinaError('Invalid', cause.message, { cause, details: { ...cause.details, exitCode } });
     }
     return cause;
-  }
-
-  private async specInput(record: ContainerRecord, rootfs: string, bundle: string): Promise<SpecInput> {
-    const { request } = record;
-    const etc = await this.deps.networking.writeEtcFiles(record, bundle);
-    const user = resolveUser(record.user, {
-      passwd: await readOptional(join(rootfs, 'etc/passwd')),
-      group: await readOptional(join(rootfs, 'etc/group')),
-    });
-    const tmpfsOptions = new Map(
-      (request.mounts ?? []).flatMap((m) => (m.type === 'tmpfs' ? [[m.target, m] as const] : [])),
-    );
-    const mounts: SpecMount[] = record.mounts.map((m) => {
-      if (m.type !== 'tmpfs') return { type: 'bind', source: m.source, target: m.target, readOnly: m.readOnly };
-      const t = tmpfsOptions.get(m.target);
-      return { type: 'tmpfs', target: m.target, sizeBytes: t?.sizeBytes, mode: t?.mode };
-    });
-    return {
-      rootfs,
-      readOnlyRootfs: !!request.readOnlyRootfs,
-      args: [record.path, ...record.args],
-      env: record.env,
-      cwd: record.workingDir,
-      user,
-      hostname: record.hostname,
-      tty: !!request.tty,
-      consoleSize: request.consoleSize,
-      mounts,
-      resources: { ...request.resources },
-      capAdd: request.capAdd ?? [],
-      capDrop: request.capDrop ?? [],
-      privileged: !!request.privileged,
-      noNewPrivileges: !!request.securityOpt?.noNewPrivileges,
-      seccomp: request.securityOpt?.seccomp ?? 'default',
-      cgroupsPath: cgroupsPathOf(record.id),
-      network: { mode: networkChoice(request.networkMode).kind === 'host' ? 'host' : 'private' },
-      etcFiles: etc,
-    };
   }
 
   // ---- exits and restart policies -------------------------------------------------------------------
@@ -383,7 +345,7 @@ export class ContainerServiceImpl implements ContainerService {
     this.deps.store.update(entry);
     if (oomKilled) this.emit('oom', entry.record);
     this.emit('die', entry.record, { exitCode: String(exitCode) });
-    this.resolveWaiters(id, ['next-exit', 'not-running'], exitCode);
+    this.waiters.resolve(id, ['next-exit', 'not-running'], exitCode);
 
     // Before --rm and the policy: the engine ended this run to start it again, the container did not exit.
     if (this.unhealthyRestarts.delete(id) && !entry.explicitlyStopped) {
@@ -492,7 +454,7 @@ export class ContainerServiceImpl implements ContainerService {
         throw new MarinaError('NotModified', `container ${entry.record.name} is already stopped`);
       }
       this.deps.store.update(entry);
-      const exit = this.nextExit(id);
+      const exit = this.waiters.waitFor(id, 'next-exit');
       await this.signal(id, options.signal || entry.stopSignal);
       return { exit, timeout: options.timeoutSeconds ?? stopTimeoutOf(entry) };
     });
@@ -556,7 +518,7 @@ export class ContainerServiceImpl implements ContainerService {
         return undefined;
       }
       this.deps.store.update(entry);
-      const exit = this.nextExit(id);
+      const exit = this.waiters.waitFor(id, 'next-exit');
       await this.signal(id, 'KILL', true);
       return { exit };
     });
@@ -582,7 +544,7 @@ export class ContainerServiceImpl implements ContainerService {
     this.restartDelays.delete(id);
     this.closePendingAttaches(id);
     this.emit('destroy', entry.record);
-    this.resolveWaiters(id, ['removed', 'next-exit', 'not-running'], entry.record.state.exitCode);
+    this.waiters.resolve(id, ['removed', 'next-exit', 'not-running'], entry.record.state.exitCode);
   }
 
   private async removeArtifacts(id: string): Promise<void> {
@@ -668,7 +630,7 @@ export class ContainerServiceImpl implements ContainerService {
         return undefined;
       }
       this.unhealthyRestarts.add(id);
-      const exit = this.nextExit(id);
+      const exit = this.waiters.waitFor(id, 'next-exit');
       await this.signal(id, entry.stopSignal);
       return { exit, timeout: stopTimeoutOf(entry) };
     });
@@ -681,40 +643,7 @@ export class ContainerServiceImpl implements ContainerService {
     const { record } = this.deps.store.find(idOrName);
     const { status, exitCode } = record.state;
     if (condition === 'not-running' && status !== 'running' && status !== 'restarting') return { exitCode };
-    signal?.throwIfAborted();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { condition, resolve };
-      this.addWaiter(record.id, waiter);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.waiters.get(record.id)?.delete(waiter);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
-  }
-
-  private nextExit(id: string): Promise<number> {
-    return new Promise((resolve) => this.addWaiter(id, { condition: 'next-exit', resolve: (r) => resolve(r.exitCode) }));
-  }
-
-  private addWaiter(id: string, waiter: Waiter): void {
-    const set = this.waiters.get(id) ?? new Set();
-    this.waiters.set(id, set);
-    set.add(waiter);
-  }
-
-  private resolveWaiters(id: string, conditions: WaitCondition[], exitCode: number): void {
-    const set = this.waiters.get(id);
-    if (!set) return;
-    for (const waiter of [...set]) {
-      if (!conditions.includes(waiter.condition)) continue;
-      set.delete(waiter);
-      waiter.resolve({ exitCode });
-    }
-    if (set.size === 0) this.waiters.delete(id);
+    return { exitCode: await this.waiters.waitFor(record.id, condition, signal) };
   }
 
   // ---- queries --------------------------------------------------------------------------------------
@@ -885,13 +814,6 @@ function validateMountTargets(request: ContainerCreateRequest): void {
   }
 }
 
-async function readOptional(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;

@@ -5,15 +5,13 @@
  * finished one is dropped after a while.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { conflict, invalid, isMarinaError, notFound } from '../errors.ts';
 import type { ExecProcess, Runtime, TerminalSize } from '../runtime/runtime.ts';
-import { resolveUser } from '../runtime/user.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import type { ContainerStore } from './container-store.ts';
 import type { EngineEvent, ExecCreateRequest, ExecRecord } from './container-types.ts';
 import { engineEvent } from './events.ts';
+import { userInRootfs } from './rootfs-user.ts';
 import { bundleDir } from './layout.ts';
 import type { AttachedStdio, ExecService } from './services.ts';
 
@@ -37,8 +35,6 @@ export interface ExecServiceDeps {
   snapshotter: Snapshotter;
   emit(event: EngineEvent): void;
 }
-
-const readOptional = (path: string) => readFile(path, 'utf8').catch(() => '');
 
 export class ExecServiceImpl implements ExecService {
   private readonly deps: ExecServiceDeps;
@@ -84,10 +80,7 @@ export class ExecServiceImpl implements ExecService {
     let process: ExecProcess;
     try {
       const rootfs = await this.deps.snapshotter.mount(container.id);
-      const user = resolveUser(request.user || container.user, {
-        passwd: await readOptional(join(rootfs, 'etc/passwd')),
-        group: await readOptional(join(rootfs, 'etc/group')),
-      });
+      const user = await userInRootfs(request.user || container.user, rootfs);
       process = await this.deps.runtime.exec(container.id, bundleDir(this.deps.root, container.id), {
         execId,
         args: request.cmd,
