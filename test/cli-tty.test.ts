@@ -21,6 +21,7 @@ test('run -it gives the container a terminal of the caller size and keystrokes r
   const r = await inTerminal(['run', '--rm', '-it', 'busybox', 'sh'], 'tty; stty size; exit 7\n');
   assert.match(r.stdout, /\/dev\/pts\/\d+/);
   assert.match(r.stdout, /17 91/);
+  assert.doesNotMatch(r.stdout, /\r\r\n/, 'line ends reach the terminal once translated, not twice');
   assert.equal(r.code, 7, r.stdout + r.stderr);
 });
 

@@ -3,6 +3,7 @@
  * TTY), this process's stdin to the socket with a half-close at EOF, the terminal in raw mode for `-t`
  * (restored on every exit path) and its size forwarded on SIGWINCH.
  */
+import { execFileSync } from 'node:child_process';
 import { FrameDecoder } from '../api/stdio-framing.ts';
 import type { Upgraded } from './client.ts';
 
@@ -37,7 +38,12 @@ export async function runStdioSession(up: Upgraded, options: SessionOptions): Pr
   };
 
   const rawMode = options.tty && options.stdin && process.stdin.isTTY;
-  if (rawMode) process.stdin.setRawMode(true);
+  if (rawMode) {
+    process.stdin.setRawMode(true);
+    // libuv's raw mode keeps ONLCR, so the container's \r\n would reach the screen as \r\r\n; the
+    // container's own terminal already translates. Raw mode's end restores the saved settings.
+    execFileSync('stty', ['-onlcr'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  }
   const onResize = () => {
     const size = terminalSize();
     if (size && options.resize) options.resize(size).catch(() => {});
