@@ -63,7 +63,7 @@ interface Run {
 async function create(
   t: { after(fn: () => unknown): void },
   args: string[],
-  overrides: Partial<SpecInput> & { openStdin?: boolean } = {},
+  overrides: Partial<SpecInput> & { openStdin?: boolean; leaveStdinOpen?: boolean } = {},
 ): Promise<Run & { pid: number }> {
   const id = `c${randomBytes(6).toString('hex')}`;
   const bundleDir = join(root, 'containers', id);
@@ -73,7 +73,7 @@ async function create(
     await runtime.kill(id, 'KILL', { all: true }).catch(() => {});
     await runtime.delete(id, { force: true }).catch(() => {});
   });
-  const { openStdin = false, ...specOverrides } = overrides;
+  const { openStdin = false, leaveStdinOpen, ...specOverrides } = overrides;
   const spec = buildSpec({
     rootfs,
     readOnlyRootfs: false,
@@ -100,6 +100,7 @@ async function create(
     spec,
     tty: spec.process.terminal,
     openStdin,
+    leaveStdinOpen,
     logPath: join(bundleDir, 'ctr.log'),
     logSizeMax: 1024 * 1024,
   });
@@ -283,6 +284,23 @@ test('stdin: EOF from the attached client closes the container’s stdin', { tim
   session.input?.end('hello\n');
   assert.equal((await output).stdout, 'hello\n');
   assert.equal(await code, 0);
+});
+
+test('stdin left open: a second client still reaches the process after the first one left', { timeout: 30_000 }, async (t) => {
+  const run = await create(t, ['cat'], { openStdin: true, leaveStdinOpen: true });
+  const first = await runtime.attach(run.id, { stdin: true });
+  const output = collect(first.output);
+  await runtime.start(run.id);
+  first.input?.write('one\n');
+  await outputMatches(first.output, /one/);
+  first.close();
+  const second = await runtime.attach(run.id, { stdin: true });
+  const secondOutput = collect(second.output);
+  second.input?.end('two\n');
+  await outputMatches(second.output, /two/);
+  await runtime.kill(run.id, 'KILL');
+  assert.match((await secondOutput).stdout, /two/);
+  assert.match((await output).stdout, /one/);
 });
 
 test('isolation: own namespaces, Docker’s default capabilities, seccomp filter on', { timeout: 30_000 }, async (t) => {

@@ -246,6 +246,7 @@ export class ContainerServiceImpl implements ContainerService {
         spec,
         tty: !!request.tty,
         openStdin: !!request.openStdin,
+        leaveStdinOpen: !request.stdinOnce,
         logPath: record.logPath,
         logSizeMax: this.deps.logSizeMax,
       });

@@ -35,6 +35,8 @@ export interface RuntimeCreateOptions {
   tty: boolean;
   /** Keep the process's stdin open for attach (`-i`). */
   openStdin: boolean;
+  /** With openStdin: an attached client that leaves does not close the process's stdin (Docker's StdinOnce unset). */
+  leaveStdinOpen?: boolean;
   /** k8s-file formatted log conmon writes; see engine/logs for the reader and rotation. */
   logPath: string;
   /** Hard upper bound conmon enforces even while marinad is down (bytes). */

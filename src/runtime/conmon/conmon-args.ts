@@ -28,7 +28,16 @@ export function execDir(bundleDir: string, execId: string): string {
 
 export function createArgs(
   paths: ConmonPaths,
-  options: { id: string; bundleDir: string; exitDir: string; logPath: string; logSizeMax: number; tty: boolean; openStdin: boolean },
+  options: {
+    id: string;
+    bundleDir: string;
+    exitDir: string;
+    logPath: string;
+    logSizeMax: number;
+    tty: boolean;
+    openStdin: boolean;
+    leaveStdinOpen?: boolean;
+  },
 ): string[] {
   const files = monitorFiles(options.bundleDir);
   return [
@@ -49,6 +58,7 @@ export function createArgs(
     '--runtime-arg', `--root=${paths.runcRoot}`,
     ...(options.tty ? ['-t'] : []),
     ...(options.openStdin ? ['-i'] : []),
+    ...(options.openStdin && options.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
 }
 

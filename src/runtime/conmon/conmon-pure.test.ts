@@ -63,6 +63,10 @@ test('conmon command lines carry the protocol options', () => {
   assert.equal(after('-l'), 'k8s-file:/b/ctr.log');
   assert.equal(after('--runtime-arg'), '--root=/r/runc');
   assert.ok(args.includes('-t') && !args.includes('-i') && args.includes('--full-attach'));
+  const stdin = { id: 'c1', bundleDir: '/b', exitDir: '/x', logPath: '/b/ctr.log', logSizeMax: 100, tty: false, openStdin: true };
+  assert.ok(createArgs(paths, { ...stdin, leaveStdinOpen: true }).includes('--leave-stdin-open'));
+  assert.ok(!createArgs(paths, stdin).includes('--leave-stdin-open'), 'StdinOnce: the first client to leave closes stdin');
+  assert.ok(!createArgs(paths, { ...stdin, openStdin: false, leaveStdinOpen: true }).includes('--leave-stdin-open'));
   const exec = execArgs(paths, { containerId: 'c1', execId: 'e1', dir: '/b/exec/e1', processSpecPath: '/b/exec/e1/process.json', tty: false, openStdin: true });
   assert.ok(exec.includes('-e') && exec.includes('--exec-attach') && exec.includes('-i'));
   assert.equal(exec[exec.indexOf('-u') + 1], 'e1');
