@@ -4,10 +4,11 @@
  * exists, nothing runs yet), left at exit, released at removal. Also writes the container's
  * /etc/hostname, /etc/hosts and /etc/resolv.conf, which depend on what it joined.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { conflict, invalid, notFound } from '../errors.ts';
+import { readTextOrEmpty } from '../read-text.ts';
 import type { ImageRuntimeConfig } from '../image/image-types.ts';
 import type { NetworkService } from '../network/network-service.ts';
 import type { EndpointRecord, PortBinding, PortRequest } from '../network/network-types.ts';
@@ -35,8 +36,6 @@ export interface Joined {
   networks: EndpointRecord[];
   ports: PortBinding[];
 }
-
-const readOptional = (path: string) => readFile(path, 'utf8').catch(() => '');
 
 export class ContainerNetworking {
   private readonly networks: NetworkService;
@@ -79,13 +78,13 @@ export class ContainerNetworking {
     await writeFile(files.hostname, hostnameFile(record.hostname));
     await writeFile(
       files.hosts,
-      hostsFile(choice, await readOptional('/etc/hosts'), {
+      hostsFile(choice, await readTextOrEmpty('/etc/hosts'), {
         hostname: record.hostname,
         ip: joined?.networks[0]?.ip,
         extraHosts,
       }),
     );
-    await writeFile(files.resolvConf, resolvConfFile(await readOptional('/etc/resolv.conf'), nameservers));
+    await writeFile(files.resolvConf, resolvConfFile(await readTextOrEmpty('/etc/resolv.conf'), nameservers));
     return files;
   }
 

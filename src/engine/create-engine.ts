@@ -3,13 +3,13 @@
  * daemon (live restore), and starts the background work: exit watching, log rotation, db upkeep.
  * `close()` stops that work and closes the database but leaves containers running under conmon.
  */
-import { readFile } from 'node:fs/promises';
 import { arch, availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { FileContentStore } from '../content/file-content-store.ts';
 import { StateDb } from '../db/state-db.ts';
 import { ImageStore } from '../image/image-store.ts';
+import { readTextOrEmpty } from '../read-text.ts';
 import { detectCgroupMode, readCgroupStats, wasOomKilled } from '../runtime/cgroups.ts';
 import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
 import type { RuntimeState } from '../runtime/runtime.ts';
@@ -85,7 +85,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
   const snapshotter = new OverlaySnapshotter(root);
   const daemonTag = daemonTagOf(root);
   const dns = new DnsManager({
-    upstreams: options.dnsUpstreams ?? nameserversOf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')),
+    upstreams: options.dnsUpstreams ?? nameserversOf(await readTextOrEmpty('/etc/resolv.conf')),
     logger,
   });
   const networks = new NetworkServiceImpl({
@@ -218,10 +218,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
 }
 
 async function osName(): Promise<string> {
-  try {
-    const text = await readFile('/etc/os-release', 'utf8');
-    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? 'Linux';
-  } catch {
-    return 'Linux';
-  }
+  const text = await readTextOrEmpty('/etc/os-release');
+  return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? 'Linux';
 }

@@ -6,7 +6,7 @@
  * any last stats) after the container exited and BEFORE it deletes the runtime state.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readTextOrEmpty } from '../read-text.ts';
 import { join } from 'node:path';
 
 export type CgroupMode = 'v1' | 'v2';
@@ -50,15 +50,7 @@ export function parseLimit(text: string): number {
   return Number.isFinite(n) && n < 2 ** 62 ? n : 0;
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-const readNumber = async (path: string) => Number((await readText(path)).trim()) || 0;
+const readNumber = async (path: string) => Number((await readTextOrEmpty(path)).trim()) || 0;
 
 function controllerDir(mode: CgroupMode, root: string, controller: string, cgroupsPath: string): string {
   return mode === 'v2' ? join(root, cgroupsPath) : join(root, controller, cgroupsPath);
@@ -68,14 +60,14 @@ export async function readCgroupStats(cgroupsPath: string, root = CGROUP_ROOT): 
   const mode = detectCgroupMode(root);
   const memory = controllerDir(mode, root, 'memory', cgroupsPath);
   const pids = controllerDir(mode, root, 'pids', cgroupsPath);
-  const memoryStat = parseFlatKeyed(await readText(join(memory, 'memory.stat')));
-  const pidsStats = { current: await readNumber(join(pids, 'pids.current')), limit: parseLimit(await readText(join(pids, 'pids.max'))) };
+  const memoryStat = parseFlatKeyed(await readTextOrEmpty(join(memory, 'memory.stat')));
+  const pidsStats = { current: await readNumber(join(pids, 'pids.current')), limit: parseLimit(await readTextOrEmpty(join(pids, 'pids.max'))) };
   if (mode === 'v2') {
-    const cpuStat = parseFlatKeyed(await readText(join(memory, 'cpu.stat')));
+    const cpuStat = parseFlatKeyed(await readTextOrEmpty(join(memory, 'cpu.stat')));
     return {
       memory: {
         usageBytes: await readNumber(join(memory, 'memory.current')),
-        limitBytes: parseLimit(await readText(join(memory, 'memory.max'))),
+        limitBytes: parseLimit(await readTextOrEmpty(join(memory, 'memory.max'))),
         cacheBytes: memoryStat.get('file') ?? 0,
         inactiveFileBytes: memoryStat.get('inactive_file') ?? 0,
       },
@@ -86,7 +78,7 @@ export async function readCgroupStats(cgroupsPath: string, root = CGROUP_ROOT): 
   return {
     memory: {
       usageBytes: await readNumber(join(memory, 'memory.usage_in_bytes')),
-      limitBytes: parseLimit(await readText(join(memory, 'memory.limit_in_bytes'))),
+      limitBytes: parseLimit(await readTextOrEmpty(join(memory, 'memory.limit_in_bytes'))),
       cacheBytes: memoryStat.get('total_cache') ?? memoryStat.get('cache') ?? 0,
       inactiveFileBytes: memoryStat.get('total_inactive_file') ?? memoryStat.get('inactive_file') ?? 0,
     },
@@ -99,6 +91,6 @@ export async function readCgroupStats(cgroupsPath: string, root = CGROUP_ROOT): 
 export async function wasOomKilled(cgroupsPath: string, root = CGROUP_ROOT): Promise<boolean> {
   const mode = detectCgroupMode(root);
   const dir = controllerDir(mode, root, 'memory', cgroupsPath);
-  const counters = parseFlatKeyed(await readText(join(dir, mode === 'v2' ? 'memory.events' : 'memory.oom_control')));
+  const counters = parseFlatKeyed(await readTextOrEmpty(join(dir, mode === 'v2' ? 'memory.events' : 'memory.oom_control')));
   return (counters.get('oom_kill') ?? 0) > 0;
 }
