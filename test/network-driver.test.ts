@@ -16,7 +16,7 @@ import { hostVethName, userBridgeName } from '../src/network/daemon-tag.ts';
 import { parseOwnRules, restoreInput } from '../src/network/iptables.ts';
 import type { DesiredNetworkState } from '../src/network/network-driver.ts';
 import type { EndpointRecord, NetworkRecord, PortBinding } from '../src/network/network-types.ts';
-import { runCommand } from '../src/snapshot/run-command.ts';
+import { runCommand } from '../src/run-command.ts';
 
 const tag = randomBytes(3).toString('hex');
 const logger = pino({ level: 'silent' });

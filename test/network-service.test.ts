@@ -14,7 +14,7 @@ import { StateDb } from '../src/db/state-db.ts';
 import { BridgeDriver } from '../src/network/bridge-driver.ts';
 import { parseOwnRules, restoreInput } from '../src/network/iptables.ts';
 import { type NetworkDns, NetworkServiceImpl } from '../src/network/network-service-impl.ts';
-import { runCommand } from '../src/snapshot/run-command.ts';
+import { runCommand } from '../src/run-command.ts';
 
 const tag = randomBytes(3).toString('hex');
 const octet2 = 200 + ((randomBytes(1)[0] ?? 0) % 51);

@@ -20,7 +20,7 @@ import { daemonTagOf } from '../network/daemon-tag.ts';
 import { DnsManager } from '../network/dns-server.ts';
 import { type DnsUpstream, nameserversOf } from '../network/dns-upstreams.ts';
 import { NetworkServiceImpl } from '../network/network-service-impl.ts';
-import { runChecked } from '../snapshot/run-command.ts';
+import { runChecked } from '../run-command.ts';
 import { VolumeStore } from '../volume/volume-store.ts';
 import { ContainerNetworking } from './container-network.ts';
 import { ContainerServiceImpl } from './container-service.ts';

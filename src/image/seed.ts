@@ -3,21 +3,19 @@
  * optionally a Debian rootfs made with debootstrap. The busybox image is built deterministically (fixed
  * times and owners, sorted entries), so the same busybox binary always gives the same image ID.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { MarinaError } from '../errors.ts';
+import { runChecked, runCommand } from '../run-command.ts';
 import type { ImageStore } from './image-store.ts';
 import type { ImageRecord } from './image-types.ts';
 import { addEntry, type EntryHeader } from './tar-entries.ts';
 
-const run = promisify(execFile);
 
 export const busyboxPath = '/usr/bin/busybox';
 const busyboxReference = 'docker.io/library/busybox:latest';
@@ -68,7 +66,7 @@ const baseDirectories: Record<string, number> = {
 export async function seedBusybox(images: ImageStore): Promise<ImageRecord> {
   const binary = await readStaticBusybox();
   const builtAt = (await stat(busyboxPath)).mtime;
-  const { stdout } = await run(busyboxPath, ['--list-full']);
+  const stdout = await runChecked(busyboxPath, ['--list-full']);
   const applets = stdout.split('\n').filter((line) => line !== '' && line !== 'bin/busybox');
   const rootfs = await busyboxRootfs(binary, applets, builtAt);
   return images.import(Readable.from([rootfs]), busyboxReference, {
@@ -139,7 +137,7 @@ export async function seedDebian(
   await ensureDebootstrap();
   const target = await mkdtemp(join(tmpdir(), 'marina-debootstrap-'));
   try {
-    await run('debootstrap', ['--variant=minbase', suite, target, mirror], { maxBuffer: 64 * 1024 * 1024 });
+    await runChecked('debootstrap', ['--variant=minbase', suite, target, mirror]);
     await removePackageCaches(target);
     return await images.importDirectory(target, reference, {
       changes: ['CMD ["bash"]', `ENV ${defaultPath}`],
@@ -164,11 +162,9 @@ async function removePackageCaches(target: string): Promise<void> {
 }
 
 async function ensureDebootstrap(): Promise<void> {
-  try {
-    await run('debootstrap', ['--version']);
-  } catch {
+  if ((await runCommand('debootstrap', ['--version']).catch(() => undefined))?.code !== 0) {
     try {
-      await run('apt-get', ['install', '-y', 'debootstrap'], {
+      await runChecked('apt-get', ['install', '-y', 'debootstrap'], {
         env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
       });
     } catch (err) {
@@ -188,7 +184,7 @@ async function unmountBelow(dir: string): Promise<void> {
     .map((line) => line.split(' ')[1] ?? '')
     .filter((m) => m.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
-  for (const mount of mounts) await run('umount', ['-l', mount]);
+  for (const mount of mounts) await runChecked('umount', ['-l', mount]);
 }
 
 async function readAptSources(): Promise<string[]> {

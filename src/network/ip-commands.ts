@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { MarinaError } from '../errors.ts';
-import { runCommand } from '../snapshot/run-command.ts';
+import { runCommand } from '../run-command.ts';
 import type { EndpointRecord, NetworkRecord } from './network-types.ts';
 
 export interface BridgeState {

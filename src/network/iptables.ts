@@ -5,7 +5,7 @@
  * chains (`MARINA-<tag>-…`) and the jump rules commented `marina:<tag>` are ever written or deleted.
  */
 import { MarinaError } from '../errors.ts';
-import { runCommand } from '../snapshot/run-command.ts';
+import { runCommand } from '../run-command.ts';
 import { daemonChains, ownChainPrefix, ruleComment } from './daemon-tag.ts';
 
 export type Table = 'filter' | 'nat';

@@ -24,7 +24,7 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { MarinaError, asMarinaError, invalid, isMarinaError } from '../errors.ts';
 import { ancestorsOf, deviceAllowedAt, normalizeLayerPath, whiteoutMeaning } from './layer-paths.ts';
-import { runChecked, runCommand } from './run-command.ts';
+import { runChecked, runCommand } from '../run-command.ts';
 import {
   buildXattrDump,
   isToleratedXattrFailure,

@@ -20,7 +20,7 @@ import { applyLayer } from './apply-layer.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { HashingPassThrough, uncompressedStages } from './layer-stream.ts';
 import { emptyLowerDir, lowerLinkPath, mountPoints, overlayOptions } from './overlay-mount.ts';
-import { runChecked, runCommand } from './run-command.ts';
+import { runChecked, runCommand } from '../run-command.ts';
 import type { LayerSource, Snapshotter } from './snapshotter.ts';
 
 const diffIdPattern = /^sha256:[0-9a-f]{64}$/;

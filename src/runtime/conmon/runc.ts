@@ -1,11 +1,9 @@
 /** The runc command line (`runc --root R …`) for the calls marinad makes itself. */
-import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { invalid, MarinaError } from '../../errors.ts';
+import { runCommand } from '../../run-command.ts';
 
-const execFileAsync = promisify(execFile);
 
 export interface RuncState {
   id: string;
@@ -34,16 +32,10 @@ export class Runc {
   }
 
   private async run(args: string[]): Promise<string> {
-    try {
-      const { stdout } = await execFileAsync(this.path, ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
-      return stdout;
-    } catch (err) {
-      const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new MarinaError('Unavailable', `runc not found at ${this.path}: install runc or set the runtime path`, { cause: err });
-      }
-      throw new MarinaError('Internal', `runc ${args[0]} failed: ${stderr || String(err)}`, { cause: err, details: { stderr } });
-    }
+    const result = await runCommand(this.path, ['--root', this.root, ...args]);
+    if (result.code === 0) return result.stdout;
+    const stderr = result.stderr.trim();
+    throw new MarinaError('Internal', `runc ${args[0]} failed: ${stderr || `exit ${result.code}`}`, { details: { stderr } });
   }
 
   private static stderrOf(err: unknown): string {

@@ -1,6 +1,15 @@
-/** Runs the system tools Marina needs (mount, umount, mknod, setfattr, ip, iptables, nsenter) without a shell. */
+/** Runs the system tools Marina needs (runc, mount, ip, iptables, debootstrap…) without a shell. */
 import { execFile } from 'node:child_process';
-import { MarinaError } from '../errors.ts';
+import { MarinaError } from './errors.ts';
+
+export interface CommandOptions {
+  cwd?: string;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Enough for `iptables-save` on a busy host, `runc list` with many containers, debootstrap's chatter. */
+const maxOutputBytes = 64 * 1024 * 1024;
 
 export interface CommandResult {
   code: number;
@@ -12,10 +21,11 @@ export interface CommandResult {
 export function runCommand(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; input?: string } = {},
+  options: CommandOptions = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { cwd: options.cwd, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const execOptions = { cwd: options.cwd, env: options.env, encoding: 'utf8' as const, maxBuffer: maxOutputBytes };
+    const child = execFile(command, args, execOptions, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT' && typeof err.code !== 'number') {
         reject(
           new MarinaError('Unavailable', `${command} is not installed; install it (Debian: apt-get install ${packageOf(command)})`, {
@@ -35,7 +45,7 @@ export function runCommand(
 }
 
 /** Like runCommand, but a non-zero exit is an `Internal` error carrying the tool's message. */
-export async function runChecked(command: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): Promise<string> {
+export async function runChecked(command: string, args: readonly string[], options: CommandOptions = {}): Promise<string> {
   const result = await runCommand(command, args, options);
   if (result.code !== 0) {
     throw new MarinaError('Internal', `${command} ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
@@ -45,6 +55,9 @@ export async function runChecked(command: string, args: readonly string[], optio
 
 /** The Debian package that ships each tool Marina runs. */
 const packageByCommand: Record<string, string> = {
+  runc: 'runc',
+  conmon: 'conmon',
+  debootstrap: 'debootstrap',
   setfattr: 'attr',
   mknod: 'coreutils',
   ip: 'iproute2',
