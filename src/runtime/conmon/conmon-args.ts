@@ -26,6 +26,34 @@ export function execDir(bundleDir: string, execId: string): string {
   return join(bundleDir, 'exec', execId);
 }
 
+/**
+ * What every conmon session is started with, a container's or an exec's: its identity, its directory
+ * (bundle, attach socket, pid files, persisted exit), where it reports exits, the runtime, and stdio.
+ */
+function sessionArgs(
+  paths: ConmonPaths,
+  session: { containerId: string; sessionId: string; dir: string; exitDir: string; tty: boolean; openStdin: boolean },
+): string[] {
+  const files = monitorFiles(session.dir);
+  return [
+    '--api-version', '1',
+    '-c', session.containerId,
+    '-u', session.sessionId,
+    '-r', paths.runcPath,
+    '-b', session.dir,
+    '-p', files.pidFile,
+    '-n', session.containerId,
+    '--exit-dir', session.exitDir,
+    '--persist-dir', files.persistDir,
+    '--full-attach',
+    '--socket-dir-path', session.dir,
+    '--conmon-pidfile', files.conmonPidFile,
+    '--runtime-arg', `--root=${paths.runcRoot}`,
+    ...(session.tty ? ['-t'] : []),
+    ...(session.openStdin ? ['-i'] : []),
+  ];
+}
+
 export function createArgs(
   paths: ConmonPaths,
   options: {
@@ -39,25 +67,10 @@ export function createArgs(
     leaveStdinOpen?: boolean;
   },
 ): string[] {
-  const files = monitorFiles(options.bundleDir);
   return [
-    '--api-version', '1',
-    '-c', options.id,
-    '-u', options.id,
-    '-r', paths.runcPath,
-    '-b', options.bundleDir,
-    '-p', files.pidFile,
-    '-n', options.id,
-    '--exit-dir', options.exitDir,
-    '--persist-dir', files.persistDir,
-    '--full-attach',
-    '--socket-dir-path', options.bundleDir,
+    ...sessionArgs(paths, { ...options, containerId: options.id, sessionId: options.id, dir: options.bundleDir }),
     '-l', `k8s-file:${options.logPath}`,
     '--log-size-max', String(options.logSizeMax),
-    '--conmon-pidfile', files.conmonPidFile,
-    '--runtime-arg', `--root=${paths.runcRoot}`,
-    ...(options.tty ? ['-t'] : []),
-    ...(options.openStdin ? ['-i'] : []),
     ...(options.openStdin && options.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
 }
@@ -70,26 +83,11 @@ export function execArgs(
   paths: ConmonPaths,
   options: { containerId: string; execId: string; dir: string; processSpecPath: string; tty: boolean; openStdin: boolean },
 ): string[] {
-  const files = monitorFiles(options.dir);
   return [
-    '--api-version', '1',
-    '-c', options.containerId,
-    '-u', options.execId,
-    '-r', paths.runcPath,
-    '-b', options.dir,
-    '-p', files.pidFile,
-    '-n', options.containerId,
-    '--exit-dir', options.dir,
-    '--persist-dir', files.persistDir,
-    '--full-attach',
-    '--socket-dir-path', options.dir,
+    ...sessionArgs(paths, { ...options, sessionId: options.execId, exitDir: options.dir }),
     '-l', 'none',
-    '--conmon-pidfile', files.conmonPidFile,
-    '--runtime-arg', `--root=${paths.runcRoot}`,
     '-e',
     '--exec-process-spec', options.processSpecPath,
     '--exec-attach',
-    ...(options.tty ? ['-t'] : []),
-    ...(options.openStdin ? ['-i'] : []),
   ];
 }
