@@ -23,7 +23,6 @@ import {
   parseExtraHost,
   resolvConfFile,
 } from './etc-files.ts';
-import { shortId } from './names.ts';
 
 /** What create settles about a container's networking. */
 export interface NetworkPlan {
@@ -106,8 +105,8 @@ export class ContainerNetworking {
       containerName: record.name,
       netnsPath: `/proc/${pid}/ns/net`,
       networks: [
-        { nameOrId: choice.network, aliases: namesOf(record, record.request.networkAliases ?? []) },
-        ...connected.map((c) => ({ nameOrId: c.network, aliases: namesOf(record, c.aliases) })),
+        { nameOrId: choice.network, aliases: record.request.networkAliases ?? [] },
+        ...connected.map((c) => ({ nameOrId: c.network, aliases: c.aliases })),
       ],
       ports: [...publish],
     });
@@ -136,7 +135,7 @@ export class ContainerNetworking {
       throw conflict(`container ${record.name} is already connected to network ${target.name}`);
     }
     if (record.state.running) {
-      const endpoint = await this.networks.connect(target.id, record.id, record.name, `/proc/${record.state.pid}/ns/net`, namesOf(record, aliases));
+      const endpoint = await this.networks.connect(target.id, record.id, record.name, `/proc/${record.state.pid}/ns/net`, aliases);
       record.networks.push(endpoint);
     }
     return { network: target.name, aliases };
@@ -173,11 +172,6 @@ export class ContainerNetworking {
   restore(running: readonly { id: string; pid: number }[]): Promise<void> {
     return this.networks.reconcile(running.map(({ id, pid }) => ({ containerId: id, netnsPath: `/proc/${pid}/ns/net` })));
   }
-}
-
-/** The names a container answers to on a network: its name, its short id and the aliases asked for. */
-function namesOf(record: ContainerRecord, aliases: readonly string[]): string[] {
-  return [record.name, shortId(record.id), ...aliases];
 }
 
 function etcPaths(bundle: string) {

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MarinaError, conflict, invalid, isMarinaError } from '../errors.ts';
+import { generateId, shortId } from '../ids.ts';
 import type { ImageRecord } from '../image/image-types.ts';
 import type { CgroupStats } from '../runtime/cgroups.ts';
 import type { OciSpec } from '../runtime/oci-spec.ts';
@@ -43,7 +44,7 @@ import { HealthMonitor, healthStatusSuffix, nextHealth, startingHealth } from '.
 import { onlineCpus, systemCpuNs } from './host-stats.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { bundleDir, cgroupsPathOf, exitsDir, logPathOf } from './layout.ts';
-import { generateId, randomName, shortId, validateName } from './names.ts';
+import { randomName, validateName } from './names.ts';
 import { mergeProcessConfig } from './process-config.ts';
 import { decideRestart } from './restart-policy.ts';
 import type { AttachedStdio, ContainerService } from './services.ts';

@@ -4,8 +4,8 @@
  * Records live in memory only, as Docker's do: an exec does not outlive its container or marinad, and a
  * finished one is dropped after a while.
  */
-import { randomBytes } from 'node:crypto';
 import { conflict, invalid, isMarinaError, notFound } from '../errors.ts';
+import { generateId } from '../ids.ts';
 import type { ExecProcess, Runtime, TerminalSize } from '../runtime/runtime.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import type { ContainerStore } from './container-store.ts';
@@ -51,7 +51,7 @@ export class ExecServiceImpl implements ExecService {
     const container = this.deps.store.find(containerIdOrName).record;
     if (!container.state.running) throw conflict(`Container ${container.id} is not running`);
     const record: ExecRecord = {
-      id: randomBytes(32).toString('hex'),
+      id: generateId(),
       containerId: container.id,
       request,
       running: false,

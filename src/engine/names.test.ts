@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isMarinaError } from '../errors.ts';
-import { generateId, randomName, shortId, validateName } from './names.ts';
+import { generateId, shortId } from '../ids.ts';
+import { randomName, validateName } from './names.ts';
 
 test('ids are 64 lowercase hex characters and differ', () => {
   const a = generateId();

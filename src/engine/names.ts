@@ -1,15 +1,6 @@
-/** Container identities: ids like Docker's (64 hex), user-chosen names, and generated names. */
-import { randomBytes, randomInt } from 'node:crypto';
+/** Container names: user-chosen ones checked, generated ones like Docker's. Ids are in src/ids.ts. */
+import { randomInt } from 'node:crypto';
 import { invalid } from '../errors.ts';
-
-export function generateId(): string {
-  return randomBytes(32).toString('hex');
-}
-
-/** Short form shown by `ps` and used in default hostnames. */
-export function shortId(id: string): string {
-  return id.slice(0, 12);
-}
 
 const validName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 

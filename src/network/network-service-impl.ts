@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StateDb } from '../db/state-db.ts';
 import { MarinaError, conflict, invalid, isMarinaError, notFound } from '../errors.ts';
+import { generateId, shortId } from '../ids.ts';
 import { assertDaemonTag, hostVethName, userBridgeName } from './daemon-tag.ts';
 import { dnsNamesOfEndpoints } from './dns-names.ts';
 import {
@@ -101,7 +102,7 @@ export class NetworkServiceImpl implements NetworkService {
       if (existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists: choose another name`);
       const subnet = requested ? checkNoOverlap(requested, existing) : this.carveFromPool(existing, hostRoutes);
       const record: NetworkRecord = {
-        id: randomBytes(32).toString('hex'),
+        id: generateId(),
         name,
         driver: 'bridge',
         bridge: this.nextBridgeName(existing),
@@ -246,7 +247,7 @@ export class NetworkServiceImpl implements NetworkService {
     if (failures.length > 0) {
       throw new MarinaError(
         'Internal',
-        `container ${containerId.slice(0, 12)} left its networks, but cleaning up failed (${failures.join('; ')}); restarting marinad reconciles what is left`,
+        `container ${shortId(containerId)} left its networks, but cleaning up failed (${failures.join('; ')}); restarting marinad reconciles what is left`,
       );
     }
   }
@@ -292,7 +293,7 @@ export class NetworkServiceImpl implements NetworkService {
   async disconnect(nameOrId: string, containerId: string): Promise<void> {
     const network = this.store.findNetwork(nameOrId);
     const stored = this.store.endpointsOfContainer(containerId).find((e) => e.endpoint.networkId === network.id);
-    if (!stored) throw notFound(`container ${containerId.slice(0, 12)} is not connected to network ${network.name}`);
+    if (!stored) throw notFound(`container ${shortId(containerId)} is not connected to network ${network.name}`);
     const bindings = this.store.portBindingsOfContainer(containerId).filter((b) => b.networkId === network.id);
     for (const { binding } of bindings) await this.driver.unpublish(network, stored.endpoint, binding);
     await this.reservations.release(containerId, bindings.map((b) => hostPortOf(b.binding)));
@@ -350,7 +351,7 @@ export class NetworkServiceImpl implements NetworkService {
       await this.reservations.reserve(containerId, [port]);
     } catch (err) {
       this.warn(
-        `container ${containerId.slice(0, 12)}: published port ${port.hostIp}:${port.hostPort}/${port.protocol} still forwards, but could not be held: ${(err as Error).message}`,
+        `container ${shortId(containerId)}: published port ${port.hostIp}:${port.hostPort}/${port.protocol} still forwards, but could not be held: ${(err as Error).message}`,
       );
     }
   }
@@ -365,7 +366,7 @@ export class NetworkServiceImpl implements NetworkService {
       checkNoOverlap(subnet, existing.filter((n) => !n.isDefault), 'bridge subnet');
       if (!current) {
         this.store.insertNetwork({
-          id: randomBytes(32).toString('hex'),
+          id: generateId(),
           name: settings.name,
           driver: 'bridge',
           ...wanted,
@@ -463,7 +464,7 @@ export class NetworkServiceImpl implements NetworkService {
       prefixLength: subnet.prefixLength,
       gateway: network.gateway,
       mac: macFromIp(ip),
-      aliases: [...new Set([join.containerName, join.containerId.slice(0, 12), ...join.aliases])],
+      aliases: [...new Set([join.containerName, shortId(join.containerId), ...join.aliases])],
     };
     this.store.putEndpoint({ endpoint, containerName: join.containerName, active: true });
     return { endpoint, isNewLease: !lease };

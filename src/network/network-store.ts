@@ -9,6 +9,7 @@
  */
 import type { StateDb } from '../db/state-db.ts';
 import { conflict, notFound } from '../errors.ts';
+import { shortId } from '../ids.ts';
 import type { EndpointRecord, NetworkRecord, PortBinding } from './network-types.ts';
 
 const migrations = [
@@ -231,7 +232,7 @@ export class NetworkStore {
       );
       if (holder) {
         throw conflict(
-          `port ${binding.hostPort}/${binding.protocol} on ${binding.hostIp} is already published by container ${holder.container_id.slice(0, 12)} (on ${holder.host_ip}): choose another host port`,
+          `port ${binding.hostPort}/${binding.protocol} on ${binding.hostIp} is already published by container ${shortId(holder.container_id)} (on ${holder.host_ip}): choose another host port`,
         );
       }
       this.db.run(

@@ -5,11 +5,11 @@
  * mends whatever a crash left half done: a marked removal is finished, a row without its directory gets
  * it back (empty), and a directory without a row is deleted.
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StateDb } from '../db/state-db.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
+import { generateId } from '../ids.ts';
 import type { VolumeRecord, VolumeService } from './volume-service.ts';
 
 const migrations = [
@@ -69,7 +69,7 @@ export class VolumeStore implements VolumeService {
     if (existing?.removing) throw conflict(`volume ${name} is being removed; try again in a moment`);
     if (existing) return this.toRecord(existing);
     const row: Row = {
-      name: name ?? randomBytes(32).toString('hex'),
+      name: name ?? generateId(),
       created_at: new Date().toISOString(),
       labels: JSON.stringify(labels),
       anonymous: name === undefined ? 1 : 0,
