@@ -2,6 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AttachedStdio, Engine } from '../engine/services.ts';
+import type { ImageTransfer } from '../registry/client/image-transfer.ts';
+import type { RegistryAccessAdmin } from '../registry/server/auth/authorizer.ts';
+import type { Distribution } from '../registry/server/distribution.ts';
 
 /** Seeds a built-in image (busybox, debian), reporting progress lines; resolves with its reference. */
 export type SeedImage = (name: string, onProgress: (line: string) => void) => Promise<{ reference: string }>;
@@ -11,6 +14,10 @@ export interface ApiContext {
   logger: Logger;
   version: string;
   seedImage: SeedImage;
+  /** Pull and push against any registry. */
+  transfer: ImageTransfer;
+  /** The built-in registry's storage and access (kept even when it does not listen: users can be set up first). */
+  registry: { distribution: Distribution; access: RegistryAccessAdmin };
 }
 
 export interface HttpCall {
