@@ -133,7 +133,8 @@ const volumeCreate = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
 });
 
-function parseWith<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+/** Parses `body` with `schema`; the first problem becomes an Invalid error naming its field path. */
+export function parseWith<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

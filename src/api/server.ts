@@ -11,6 +11,7 @@ import { bridgeStdio, isUpgradeRequest, rejectUpgrade } from './hijack.ts';
 import { sendError } from './http-io.ts';
 import { addImageRoutes, addVolumeRoutes } from './image-volume-routes.ts';
 import { addNetworkRoutes } from './network-routes.ts';
+import { addRegistryRoutes } from './registry-routes.ts';
 import { Router } from './router.ts';
 import { addSystemRoutes } from './system-routes.ts';
 
@@ -23,6 +24,7 @@ export function buildRouter(): Router<Route> {
   addImageRoutes(router);
   addVolumeRoutes(router);
   addNetworkRoutes(router);
+  addRegistryRoutes(router);
   return router;
 }
 

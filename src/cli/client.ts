@@ -98,10 +98,10 @@ export class ApiClient {
   async send(
     method: string,
     path: string,
-    options: { query?: Query; json?: unknown; body?: Readable } = {},
+    options: { query?: Query; json?: unknown; body?: Readable; headers?: Record<string, string> } = {},
   ): Promise<IncomingMessage> {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...options.headers };
       const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
       if (payload !== undefined) headers['content-type'] = 'application/json';
       if (options.body) headers['content-type'] = 'application/x-tar';

@@ -18,6 +18,7 @@ const { registerImageCommands } = await import('./image-commands.ts');
 const { registerVolumeCommands } = await import('./volume-commands.ts');
 const { registerNetworkCommands } = await import('./network-commands.ts');
 const { registerSystemCommands } = await import('./system-commands.ts');
+const { registerRegistryCommands } = await import('./registry-commands.ts');
 const { marinaVersion } = await import('../api/version.ts');
 
 const program = new Command('marina')
@@ -39,6 +40,7 @@ registerImageCommands(program);
 registerVolumeCommands(program);
 registerNetworkCommands(program);
 registerSystemCommands(program);
+registerRegistryCommands(program);
 
 let exitCode = 0;
 try {
