@@ -3,7 +3,7 @@
  * built-in registry (`/v1/registry/…`: users, anonymous pull, gc). Pull and push stream their progress as JSON
  * lines, like `/v1/images/seed`, and stop when the client goes away.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { invalid } from '../errors.ts';
 import { normalizeReference, parseReference } from '../image/reference.ts';
@@ -76,10 +76,6 @@ export function decodeRegistryAuth(header: string | string[] | undefined): Regis
   return Object.keys(credentials).length > 0 ? credentials : undefined;
 }
 
-function transferCredentials(headers: IncomingHttpHeaders): RegistryCredentials | undefined {
-  return decodeRegistryAuth(headers['x-registry-auth']);
-}
-
 /**
  * Runs a transfer with its progress streamed as `{"progress": …}` lines and its outcome as `{"result": …}`,
  * or as an error line once the 200 has gone out.
@@ -119,7 +115,7 @@ export function addRegistryRoutes(router: Router<Route>): void {
         // Checked here too, so a typo is a plain 400 rather than an error line after the 200.
         const platform = query.get('platform') || undefined;
         if (platform !== undefined) parsePlatform(platform);
-        const credentials = transferCredentials(req.headers);
+        const credentials = decodeRegistryAuth(req.headers['x-registry-auth']);
         await streamTransfer(res, async (onProgress, signal) => {
           const { image, digest } = await ctx.transfer.pull(reference, {
             credentials,
@@ -136,7 +132,7 @@ export function addRegistryRoutes(router: Router<Route>): void {
       '/v1/images/push',
       http(async ({ req, res, query, ctx }) => {
         const reference = referenceQuery(query);
-        const credentials = transferCredentials(req.headers);
+        const credentials = decodeRegistryAuth(req.headers['x-registry-auth']);
         // A missing image is a 404 before the stream starts, not an error line after it.
         await ctx.engine.images.inspect(reference);
         await streamTransfer(res, async (onProgress, signal) => {
