@@ -18,6 +18,11 @@ export const acceptedManifestTypes = [
   MediaType.DockerManifestList,
 ];
 
+const schema1MediaTypes = new Set([
+  'application/vnd.docker.distribution.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+]);
+
 /** The spec lets registries refuse bigger manifests; Marina refuses to read them too. */
 const maxManifestBytes = 4 * 1024 * 1024;
 
@@ -51,7 +56,7 @@ export async function fetchManifest(
     throw new MarinaError('Invalid', `${session.host} sent manifest ${announced} for ${name} but its bytes hash to ${digest}`);
   }
   const mediaType = mediaTypeOf(body) ?? response.headers['content-type']?.split(';')[0]?.trim() ?? '';
-  if (/manifest\.v1\+(pretty)?jws|manifest\.v1\+json/.test(mediaType) || schemaVersionOf(body) === 1) {
+  if (schema1MediaTypes.has(mediaType) || schemaVersionOf(body) === 1) {
     throw new MarinaError(
       'Unsupported',
       `${name} is stored as a Docker schema 1 manifest, which Marina does not read; push it again with a current client`,

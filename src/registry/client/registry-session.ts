@@ -45,6 +45,7 @@ const maxRedirects = 5;
 /** Token and Basic-scheme memory shared by every transfer of one client. */
 export class AuthCache {
   readonly tokens = new Map<string, CachedToken>();
+  readonly pending = new Map<string, Promise<string>>();
   /** Hosts that answered with a Basic challenge: credentials go along from the first request. */
   readonly basicHosts = new Set<string>();
 }
@@ -116,11 +117,23 @@ export class RegistrySession {
     const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
     if (bearer !== undefined) {
       const scopes = this.scopes(bearer.params.scope);
-      const { token, expiresInSeconds } = await this.fetchToken(bearer, scopes);
-      // A little early, so that a token never expires between the check and the request.
-      const expiresAt = Date.now() + Math.max(expiresInSeconds - 10, 1) * 1000;
-      this.cache.tokens.set(this.tokenKey(scopes), { token, expiresAt });
-      return `Bearer ${token}`;
+      const key = this.tokenKey(scopes);
+      // Concurrent requests challenged together share one token request.
+      let pending = this.cache.pending.get(key);
+      if (pending === undefined) {
+        pending = this.fetchToken(bearer, scopes).then((token) => {
+          // A little early, so that a token never expires between the check and the request.
+          const expiresAt = Date.now() + Math.max(token.expiresInSeconds - 10, 1) * 1000;
+          this.cache.tokens.set(key, { token: token.token, expiresAt });
+          return token.token;
+        });
+        this.cache.pending.set(key, pending);
+        void pending.then(
+          () => this.cache.pending.delete(key),
+          () => this.cache.pending.delete(key),
+        );
+      }
+      return `Bearer ${await pending}`;
     }
     if (challenges.some((challenge) => challenge.scheme === 'basic')) {
       this.cache.basicHosts.add(this.host);
@@ -209,9 +222,14 @@ export class RegistrySession {
     return new MarinaError('Unauthorized', message, { details: { registryCode: 'UNAUTHORIZED' } });
   }
 
+  /**
+   * The session's scope covers the whole transfer (pull, or pull and push), so one token serves every
+   * request; the challenge's scope is added only when it asks for something else.
+   */
   private scopes(challengeScope: string | undefined): string[] {
-    const scopes = [this.scope, challengeScope].filter((scope): scope is string => scope !== undefined);
-    return [...new Set(scopes)].sort();
+    if (this.scope === undefined) return challengeScope === undefined ? [] : [challengeScope];
+    if (challengeScope === undefined || scopeCovers(this.scope, challengeScope)) return [this.scope];
+    return [this.scope, challengeScope].sort();
   }
 
   /** Tokens belong to the credentials they were issued for: another caller's never get reused. */
@@ -219,6 +237,17 @@ export class RegistrySession {
     const identity = createHash('sha256').update(JSON.stringify(this.credentials)).digest('hex');
     return `${this.host}\n${identity}\n${scopes.join(' ')}`;
   }
+}
+
+/** Whether `repository:NAME:a,b` grants everything `repository:NAME:c` asks for. */
+function scopeCovers(granted: string, asked: string): boolean {
+  const split = (scope: string) => {
+    const colon = scope.lastIndexOf(':');
+    return { resource: scope.slice(0, colon), actions: scope.slice(colon + 1).split(',') };
+  };
+  const have = split(granted);
+  const want = split(asked);
+  return have.resource === want.resource && want.actions.every((action) => have.actions.includes(action));
 }
 
 export function challengesOf(response: HttpResponse): AuthChallenge[] {
