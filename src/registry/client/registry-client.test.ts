@@ -40,6 +40,8 @@ class FakeRegistry {
   readonly cutOnce = new Set<string>();
   /** Blobs served with wrong bytes (right length). */
   readonly corrupt = new Set<string>();
+  /** Blobs whose GET is redirected to "storage" on another host name (localhost instead of 127.0.0.1). */
+  readonly redirected = new Set<string>();
   readonly server: Server;
   port = 0;
 
@@ -80,6 +82,11 @@ class FakeRegistry {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     this.log.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range });
     if (url.pathname === '/token') return this.token(req, res, url);
+    if (url.pathname.startsWith('/storage/')) {
+      // Storage must not see the registry's credentials.
+      if (req.headers.authorization !== undefined) return void res.writeHead(400).end('credentials leaked');
+      return void res.end(this.blobs.get(url.pathname.slice('/storage/'.length)));
+    }
     const body = await readAll(req);
     if (url.pathname === '/v2/') return this.authorize(req, res, undefined, 'pull') ? void res.end('{}') : undefined;
     const match = /^\/v2\/(.+)\/(manifests|blobs\/uploads|blobs)\/?(.*)$/.exec(url.pathname);
@@ -104,6 +111,9 @@ class FakeRegistry {
       const data = this.blobs.get(rest);
       if (!data) return specError(res, 404, 'BLOB_UNKNOWN', 'blob unknown');
       if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': data.length }).end();
+      if (this.redirected.has(rest)) {
+        return void res.writeHead(307, { location: `http://localhost:${this.port}/storage/${rest}` }).end();
+      }
       const served = this.corrupt.has(rest) ? Buffer.alloc(data.length, 7) : data;
       const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
       const start = range ? Number(range[1]) : 0;
@@ -353,6 +363,16 @@ test('a download cut off half way resumes with Range', async () => {
   assert.equal(ranges[0], undefined);
   const resumedAt = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
   assert.ok(resumedAt > 0 && resumedAt <= layerBytes.length / 2, `resumed at ${ranges[1]}`);
+});
+
+test('blob downloads follow redirects to another host without the credentials', async () => {
+  const documents = imageDocuments(registry, [randomBytes(20_000)], 'amd64');
+  registry.addManifest('moved/app', 'latest', documents);
+  const layer = documents.layers[0] as Descriptor;
+  registry.redirected.add(layer.digest);
+  await client.pull(`${registry.host}/moved/app`);
+  assert.equal(await content.has(layer.digest), true);
+  assert.ok(registry.log.some((entry) => entry.path === `/storage/${layer.digest}`));
 });
 
 test('pushes blobs (small and streamed) and the manifest as stored; anonymous push is denied', async () => {
