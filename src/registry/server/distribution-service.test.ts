@@ -386,3 +386,31 @@ test('gc removes only what nothing references, honours minAge, untagged and dryR
     assert.equal(await text(registry.openBlob('app', sha256Digest(data))), data);
   }
 });
+
+test('an upload survives a restart (new service, store and database handle over the same root)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'marina-distribution-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const open = async () => {
+    const db = new StateDb(join(dir, 'state.db'));
+    const content = new FileContentStore(dir);
+    await content.cleanupIngest();
+    const registry = new DistributionService({
+      db,
+      content,
+      collector: new GcCollector(content),
+      logger: pino({ level: 'silent' }),
+    });
+    return { db, registry };
+  };
+  const first = await open();
+  const upload = await first.registry.startUpload('repo');
+  await first.registry.appendUpload('repo', upload.uuid, Readable.from([Buffer.from('before ')]));
+  first.db.close();
+
+  const second = await open();
+  t.after(() => second.db.close());
+  assert.equal((await second.registry.uploadStatus('repo', upload.uuid)).offset, 7);
+  await second.registry.appendUpload('repo', upload.uuid, Readable.from([Buffer.from('after')]), 7);
+  const blob = await second.registry.completeUpload('repo', upload.uuid, sha256Digest('before after'));
+  assert.equal(await text(second.registry.openBlob('repo', blob.digest)), 'before after');
+});
