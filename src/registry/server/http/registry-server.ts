@@ -105,9 +105,10 @@ async function serve(
   } catch (err) {
     const encoded = encodeRegistryError(err, route?.kind);
     const fields = { method, url: req.url, status: encoded.status, code: encoded.code };
-    if (res.headersSent) {
-      // A blob stream broke half way (often the client going away): the status is gone, so cut it short.
-      logger.debug({ ...fields, err }, 'registry response interrupted');
+    if (res.headersSent || req.socket.destroyed) {
+      // A stream broke half way, mostly a client going away mid-upload or mid-download: there is no
+      // one to answer, or the status is already gone, so cut it short.
+      logger.debug({ ...fields, err }, 'registry request interrupted');
       res.destroy();
       return;
     }
