@@ -21,6 +21,7 @@ import { buffer } from 'node:stream/consumers';
 import { type TestContext, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
+import { GcCollector } from '../src/content/content-collector-impl.ts';
 import type { Digest } from '../src/content/content-store.ts';
 import { FileContentStore } from '../src/content/file-content-store.ts';
 import { StateDb } from '../src/db/state-db.ts';
@@ -44,7 +45,7 @@ function setup(t: TestContext, options: ImageStoreOptions = {}): Setup {
   });
   const content = new FileContentStore(root);
   const events: Setup['events'] = [];
-  const images = new ImageStore(db, content, {
+  const images = new ImageStore(db, content, new GcCollector(content), {
     ...options,
     onEvent: (action, id, attributes) => events.push([action, id, attributes]),
   });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Engine } from '../engine/services.ts';
 import { notFound } from '../errors.ts';
 import type { NetworkService } from '../network/network-service.ts';
-import { createApiServer } from './server.ts';
+import { type ApiContext, createApiServer } from './server.ts';
 
 const network = { id: 'n'.repeat(64), name: 'backend', driver: 'bridge', subnet: '10.210.1.0/24' };
 const containers: Record<string, { id: string; name: string; state: { running: boolean; pid: number } }> = {
@@ -45,7 +45,10 @@ function standInEngine() {
     await inspect(container);
     calls.push(['disconnect', container, ...rest]);
   };
-  return { engine: { networks, containers: { inspect, connectNetwork, disconnectNetwork } } as unknown as Engine, calls };
+  return {
+    engine: { networks, containers: { inspect, connectNetwork, disconnectNetwork } } as unknown as Engine,
+    calls,
+  };
 }
 
 async function withServer(t: import('node:test').TestContext, engine: Engine) {
@@ -54,6 +57,9 @@ async function withServer(t: import('node:test').TestContext, engine: Engine) {
     logger: pino({ level: 'silent' }),
     version: 'test',
     seedImage: async () => ({ reference: 'x' }),
+    // Not reached by these routes.
+    transfer: {} as ApiContext['transfer'],
+    registry: {} as ApiContext['registry'],
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => {

@@ -3,8 +3,8 @@
  * contract (headers before the exit), and the hijacked stdio stream in both directions.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import type { AttachedStdio, Engine } from '../engine/services.ts';
 import { notFound } from '../errors.ts';
-import { createApiServer } from './server.ts';
+import { type ApiContext, createApiServer } from './server.ts';
 import { FrameDecoder } from './stdio-framing.ts';
 
 function standInEngine() {
@@ -39,6 +39,9 @@ async function withServer(t: import('node:test').TestContext, engine: Engine) {
     logger: pino({ level: 'silent' }),
     version: 'test',
     seedImage: async () => ({ reference: 'x' }),
+    // Not reached by these routes.
+    transfer: {} as ApiContext['transfer'],
+    registry: {} as ApiContext['registry'],
   });
   await new Promise<void>((r) => server.listen(socketPath, r));
   t.after(() => {

@@ -105,10 +105,41 @@ test('delete removes a blob and is a no-op when absent', async (t) => {
   assert.equal(await store.has(digest), false);
 });
 
-test('cleanupIngest removes leftovers of an interrupted write', async (t) => {
+test('cleanupIngest removes leftovers of an interrupted one-shot write and keeps resumable ingests', async (t) => {
   const { store, root } = tempStore(t);
   mkdirSync(join(root, 'content', 'ingest'), { recursive: true });
-  writeFileSync(join(root, 'content', 'ingest', 'leftover'), 'half');
+  writeFileSync(join(root, 'content', 'ingest', 'tmp-leftover'), 'half');
+  writeFileSync(join(root, 'content', 'ingest', 'upload-1'), 'half');
   await store.cleanupIngest();
-  assert.deepEqual(readdirSync(join(root, 'content', 'ingest')), []);
+  assert.deepEqual(readdirSync(join(root, 'content', 'ingest')), ['upload-1']);
+});
+
+test('a named ingest resumes where it stopped, also in a new process, and commits verified', async (t) => {
+  const { store, root } = tempStore(t);
+  const first = await store.openWriter('upload-a');
+  await first.append(Buffer.from('hello '));
+  await first.close();
+  assert.equal((await store.ingestStatus('upload-a'))?.offset, 6);
+
+  const restarted = new FileContentStore(root);
+  await restarted.cleanupIngest();
+  const resumed = await restarted.openWriter('upload-a');
+  assert.equal(resumed.offset(), 6);
+  await resumed.append(Readable.from([Buffer.from('world')]));
+  const info = await resumed.commit({ digest: sha256Digest('hello world'), size: 11 });
+  assert.equal((await restarted.read(info.digest)).toString(), 'hello world');
+  assert.equal(await restarted.ingestStatus('upload-a'), undefined);
+});
+
+test('one writer per ingest; a commit with the wrong digest stores nothing and drops the ingest', async (t) => {
+  const { store } = tempStore(t);
+  const writer = await store.openWriter('pull-x');
+  await assert.rejects(store.openWriter('pull-x'), (err) => isMarinaError(err, 'Conflict'));
+  await writer.append(Buffer.from('abc'));
+  await assert.rejects(writer.commit({ digest: sha256Digest('abd') }), (err) =>
+    isMarinaError(err, 'Invalid'),
+  );
+  assert.equal(await store.has(sha256Digest('abc')), false);
+  assert.equal(await store.ingestStatus('pull-x'), undefined);
+  await assert.rejects(store.openWriter('../escape'), (err) => isMarinaError(err, 'Invalid'));
 });

@@ -11,12 +11,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { createApiServer } from '../api/server.ts';
 import { marinaVersion } from '../api/version.ts';
-import { createEngine, networkDefaults } from '../engine/create-engine.ts';
 import { parseMemory } from '../engine/config-parse.ts';
+import { createEngine, networkDefaults } from '../engine/create-engine.ts';
 import { asMarinaError, MarinaError } from '../errors.ts';
 import { type DnsUpstream, parseDnsUpstream } from '../network/dns-upstreams.ts';
 import { listenOnSocket } from './listen.ts';
 import { acquirePidLock } from './pid-lock.ts';
+import { parseListenAddress, type RegistryParts, setUpRegistry } from './registry-setup.ts';
 import { makeSeedImage } from './seed-images.ts';
 
 const version = marinaVersion;
@@ -34,6 +35,13 @@ interface DaemonFlags {
   bridgeSubnet: string;
   networkPool: string;
   dnsUpstream: DnsUpstream[];
+  registryAddr?: string;
+  registryAuth: 'token' | 'none';
+  registryTlsCert?: string;
+  registryTlsKey?: string;
+  registryTlsSelfSigned: boolean;
+  registryTokenTtl: number;
+  insecureRegistry: string[];
 }
 
 function parseFlags(argv: string[]): DaemonFlags {
@@ -55,6 +63,24 @@ function parseFlags(argv: string[]): DaemonFlags {
       throw new InvalidArgumentError(asMarinaError(err).message);
     }
   };
+  const asAddress = (value: string) => {
+    try {
+      parseListenAddress(value);
+      return value;
+    } catch (err) {
+      throw new InvalidArgumentError(asMarinaError(err).message);
+    }
+  };
+  const asAuthMode = (value: string) => {
+    if (value !== 'token' && value !== 'none') throw new InvalidArgumentError('use token or none');
+    return value;
+  };
+  const asSeconds = (value: string) => {
+    if (!/^[1-9]\d*$/.test(value))
+      throw new InvalidArgumentError('use a whole number of seconds, at least 1');
+    return Number(value);
+  };
+  const collect = (value: string, previous: string[]) => [...previous, value];
   const asLevel = (value: string) => {
     if (!logLevels.includes(value)) throw new InvalidArgumentError(`use one of ${logLevels.join(', ')}`);
     return value;
@@ -71,11 +97,32 @@ function parseFlags(argv: string[]): DaemonFlags {
     .option('--conmon <path>', 'conmon binary')
     .option('--bridge <name>', "the default network's bridge device", networkDefaults.bridge)
     .option('--bridge-subnet <cidr>', "the default network's subnet", networkDefaults.bridgeSubnet)
-    .option('--network-pool <cidr>', 'where user networks without --subnet get their /24', networkDefaults.networkPool)
+    .option(
+      '--network-pool <cidr>',
+      'where user networks without --subnet get their /24',
+      networkDefaults.networkPool,
+    )
     .option(
       '--dns-upstream <ip[:port]>',
       "where the embedded DNS forwards other names (repeatable; default: the host's resolv.conf)",
       asUpstream,
+      [],
+    )
+    .option('--registry-addr <host:port>', 'serve the OCI registry here (off when not given)', asAddress)
+    .option(
+      '--registry-auth <mode>',
+      'registry authentication: token (users and Docker tokens) or none',
+      asAuthMode,
+      'token',
+    )
+    .option('--registry-tls-cert <file>', "the registry's TLS certificate (PEM), with --registry-tls-key")
+    .option('--registry-tls-key <file>', "the registry's TLS private key (PEM)")
+    .option('--registry-tls-self-signed', 'serve the registry over TLS with a certificate made here', false)
+    .option('--registry-token-ttl <seconds>', 'lifetime of the tokens the registry issues', asSeconds, 900)
+    .option(
+      '--insecure-registry <host[:port]>',
+      'a registry pull and push may reach over plain HTTP or unverified TLS (repeatable; loopback always may)',
+      collect,
       [],
     )
     .parse(argv)
@@ -98,6 +145,7 @@ async function main(): Promise<void> {
 
   let engine: Awaited<ReturnType<typeof createEngine>>;
   let server: Server;
+  let registry: RegistryParts;
   try {
     engine = await createEngine({
       root,
@@ -118,7 +166,28 @@ async function main(): Promise<void> {
     throw err;
   }
   try {
-    server = createApiServer({ engine, logger, version, seedImage: makeSeedImage(engine) });
+    registry = await setUpRegistry(
+      root,
+      engine.storage,
+      {
+        addr: flags.registryAddr,
+        auth: flags.registryAuth,
+        tlsCert: flags.registryTlsCert,
+        tlsKey: flags.registryTlsKey,
+        tlsSelfSigned: flags.registryTlsSelfSigned,
+        tokenTtlSeconds: flags.registryTokenTtl,
+        insecureRegistries: flags.insecureRegistry,
+      },
+      logger,
+    );
+    server = createApiServer({
+      engine,
+      logger,
+      version,
+      seedImage: makeSeedImage(engine),
+      transfer: registry.transfer,
+      registry: registry.registry,
+    });
     await listenOnSocket(server, socketPath);
   } catch (err) {
     await engine.close().catch(() => {});
@@ -133,6 +202,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down; containers keep running');
     server.close();
+    registry.server?.close();
+    registry.server?.closeAllConnections();
     // Streams such as events and follow keep connections open; they end with the daemon.
     server.closeAllConnections();
     try {

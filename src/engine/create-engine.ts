@@ -6,21 +6,24 @@
 import { arch, availableParallelism, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { ContentCollector } from '../content/content-collector.ts';
+import { GcCollector } from '../content/content-collector-impl.ts';
+import type { ContentStore } from '../content/content-store.ts';
 import { FileContentStore } from '../content/file-content-store.ts';
 import { StateDb } from '../db/state-db.ts';
 import { ImageStore } from '../image/image-store.ts';
-import { readTextOrEmpty } from '../read-text.ts';
-import { detectCgroupMode, readCgroupStats, wasOomKilled } from '../runtime/cgroups.ts';
-import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
-import type { RuntimeState } from '../runtime/runtime.ts';
-import { buildSpec } from '../runtime/spec.ts';
-import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.ts';
 import { BridgeDriver } from '../network/bridge-driver.ts';
 import { daemonTagOf } from '../network/daemon-tag.ts';
 import { DnsManager } from '../network/dns-server.ts';
 import { type DnsUpstream, nameserversOf } from '../network/dns-upstreams.ts';
 import { NetworkServiceImpl } from '../network/network-service-impl.ts';
+import { readTextOrEmpty } from '../read-text.ts';
 import { runChecked } from '../run-command.ts';
+import { detectCgroupMode, readCgroupStats, wasOomKilled } from '../runtime/cgroups.ts';
+import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
+import type { RuntimeState } from '../runtime/runtime.ts';
+import { buildSpec } from '../runtime/spec.ts';
+import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.ts';
 import { VolumeStore } from '../volume/volume-store.ts';
 import { ContainerNetworking } from './container-network.ts';
 import { ContainerServiceImpl } from './container-service.ts';
@@ -29,8 +32,8 @@ import { EventBus } from './events.ts';
 import { ExecServiceImpl } from './exec-service.ts';
 import { runHealthProbe } from './health-probe.ts';
 import { exitsDir, runcRoot } from './layout.ts';
-import { LogRotator } from './logs/log-rotator.ts';
 import { readLogs } from './logs/log-reader.ts';
+import { LogRotator } from './logs/log-rotator.ts';
 import { applyReconcile, planReconcile } from './reconcile.ts';
 import type { Engine, SystemInfo } from './services.ts';
 
@@ -53,7 +56,11 @@ export interface EngineOptions {
   dnsUpstreams?: DnsUpstream[];
 }
 
-export const networkDefaults = { bridge: 'marina0', bridgeSubnet: '10.88.0.0/16', networkPool: '10.89.0.0/16' } as const;
+export const networkDefaults = {
+  bridge: 'marina0',
+  bridgeSubnet: '10.88.0.0/16',
+  networkPool: '10.89.0.0/16',
+} as const;
 
 const defaultLogMaxBytes = 10 * 1024 * 1024;
 const defaultLogMaxFiles = 3;
@@ -67,7 +74,17 @@ const conmonLogCapFloor = 1024 ** 3;
 const logCheckIntervalMs = 1000;
 const dbMaintenanceIntervalMs = 60 * 60 * 1000;
 
-export async function createEngine(options: EngineOptions): Promise<Engine & { close(): Promise<void> }> {
+/** What the registry (server and client) shares with the engine: one database, one content store. */
+export interface EngineStorage {
+  db: StateDb;
+  content: ContentStore;
+  collector: ContentCollector;
+  images: ImageStore;
+}
+
+export async function createEngine(
+  options: EngineOptions,
+): Promise<Engine & { storage: EngineStorage; close(): Promise<void> }> {
   const { root, logger, version } = options;
   const logMaxBytes = options.logMaxBytes ?? defaultLogMaxBytes;
   const db = new StateDb(join(root, 'state.db'));
@@ -75,10 +92,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
   const store = new ContainerStore(db);
   const content = new FileContentStore(root);
   await content.cleanupIngest();
-  const images = new ImageStore(db, content, {
+  const collector = new GcCollector(content);
+  const images = new ImageStore(db, content, collector, {
     isInUse: (imageId) => store.usesImage(imageId),
     onEvent: (action, imageId, attributes) =>
-      events.emit({ type: 'image', action, actor: { id: imageId, attributes }, timeNano: BigInt(Date.now()) * 1_000_000n }),
+      events.emit({
+        type: 'image',
+        action,
+        actor: { id: imageId, attributes },
+        timeNano: BigInt(Date.now()) * 1_000_000n,
+      }),
   });
   const volumes = new VolumeStore(db, root, { isInUse: (name: string) => store.containersUsingVolume(name) });
   await volumes.reconcile();
@@ -139,7 +162,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     runProbe: (id, config) => runHealthProbe({ execs, events }, id, config),
     networking,
   });
-  const execs = new ExecServiceImpl({ root, store, runtime, snapshotter, emit: (event) => events.emit(event) });
+  const execs = new ExecServiceImpl({
+    root,
+    store,
+    runtime,
+    snapshotter,
+    emit: (event) => events.emit(event),
+  });
 
   // Subscribe before reconciling, so an exit that lands meanwhile is not missed (exit handling is idempotent).
   const unsubscribe = runtime.onExit((id) => {
@@ -150,7 +179,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     const state = await runtime.state(id);
     if (state) runtimeStates.set(id, state);
   }
-  const actions = planReconcile({ containers: store.all(), runtime: runtimeStates, snapshots: await snapshotter.list() });
+  const actions = planReconcile({
+    containers: store.all(),
+    runtime: runtimeStates,
+    snapshots: await snapshotter.list(),
+  });
   // Networks first: the bridges, rules and DNS of the containers being re-adopted, before any other
   // container action starts or stops one on them.
   await networking
@@ -205,6 +238,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine & { c
     networks,
     events,
     info,
+    storage: { db, content, collector, images },
     async close() {
       clearInterval(maintenance);
       unsubscribe();

@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { ContentCollector } from '../content/content-collector.ts';
 import type { ContentStore, Digest } from '../content/content-store.ts';
 import { isDigest } from '../content/digest.ts';
 import type { StateDb } from '../db/state-db.ts';
@@ -13,15 +14,14 @@ import { conflict, invalid, isMarinaError, MarinaError } from '../errors.ts';
 import type { LayerSource } from '../snapshot/snapshotter.ts';
 import { type LoadedImage, readImageArchive } from './archive-load.ts';
 import { createImageArchive, type SavedImage } from './archive-save.ts';
-import { GcGate } from './gc-gate.ts';
+import { packDirectory } from './directory-tar.ts';
 import { decodeConfig, decodeManifest } from './image-json.ts';
 import type { ImageService } from './image-service.ts';
 import type { ImageConfig, ImageManifest, ImageRecord } from './image-types.ts';
 import { type ImportOptions, importRootfs } from './import.ts';
-import { packDirectory } from './directory-tar.ts';
 import { familiarizeReference, formatReference, parseReference, parseReferenceLoose } from './reference.ts';
 
-export type ImageEventAction = 'pull' | 'tag' | 'untag' | 'delete' | 'load' | 'import';
+export type ImageEventAction = 'pull' | 'push' | 'tag' | 'untag' | 'delete' | 'load' | 'import';
 
 export interface ImageStoreOptions {
   /** Whether a container uses the image; such images are kept unless removal is forced. */
@@ -66,13 +66,20 @@ export class ImageStore implements ImageService {
   private readonly content: ContentStore;
   private readonly isInUse: (imageId: Digest) => boolean | Promise<boolean>;
   private readonly emit: NonNullable<ImageStoreOptions['onEvent']>;
-  private readonly gate = new GcGate();
+  private readonly collector: ContentCollector;
   /** Manifests and configs are immutable blobs, so parsed copies never go stale. */
   private readonly documents = new Map<Digest, { manifest: ImageManifest; config: ImageConfig }>();
 
-  constructor(db: StateDb, content: ContentStore, options: ImageStoreOptions = {}) {
+  constructor(
+    db: StateDb,
+    content: ContentStore,
+    collector: ContentCollector,
+    options: ImageStoreOptions = {},
+  ) {
     this.db = db;
     this.content = content;
+    this.collector = collector;
+    collector.addRoots('images', () => this.liveBlobs());
     this.isInUse = options.isInUse ?? (() => false);
     this.emit = options.onEvent ?? (() => {});
     db.migrate('image', migrations);
@@ -169,7 +176,7 @@ export class ImageStore implements ImageService {
   }
 
   async load(tarball: Readable): Promise<{ loaded: string[] }> {
-    const { found, records } = await this.gate.write(async () => {
+    const { found, records } = await this.collector.lease(async () => {
       const found = await readImageArchive(this.content, tarball);
       return { found, records: await this.commit(found) };
     });
@@ -217,10 +224,18 @@ export class ImageStore implements ImageService {
   private async importFrom(store: () => Promise<Digest>, reference: string): Promise<ImageRecord> {
     // Checked before any byte is read, so a bad name changes nothing.
     const names = reference === '' ? [] : [formatReference(parseReference(reference))];
-    const [image] = await this.gate.write(async () =>
+    const [image] = await this.collector.lease(async () =>
       this.commit([{ manifestDigest: await store(), names }]),
     );
     this.emit('import', image!.id, names[0] === undefined ? {} : { name: familiarizeReference(names[0]) });
+    return image!;
+  }
+
+  /** Records a pulled image whose blobs are in the content store (call inside the collector's lease). */
+  async registerPulled(manifestDigest: Digest, reference: string): Promise<ImageRecord> {
+    const name = formatReference(parseReference(reference));
+    const [image] = await this.commit([{ manifestDigest, names: [name] }]);
+    this.emit('pull', image!.id, { name: familiarizeReference(name) });
     return image!;
   }
 
@@ -271,28 +286,21 @@ export class ImageStore implements ImageService {
       this.emit('untag', previous.image_id, { name: familiarizeReference(name) });
   }
 
-  /**
-   * Mark and sweep: every blob no image record references is deleted. Runs with writers held back, so
-   * blobs of a load or import in progress are never taken for garbage. Returns the bytes freed.
-   */
-  private collectGarbage(): Promise<number> {
-    return this.gate.collect(async () => {
-      const live = new Set<Digest>();
-      for (const row of this.db.all<ImageRow>('SELECT * FROM images')) {
-        const { manifest } = await this.documentsOf(row.manifest_digest);
-        live.add(row.manifest_digest);
-        live.add(manifest.config.digest);
-        for (const layer of manifest.layers) live.add(layer.digest);
-      }
-      let reclaimed = 0;
-      for await (const blob of this.content.list()) {
-        if (live.has(blob.digest)) continue;
-        await this.content.delete(blob.digest);
-        this.documents.delete(blob.digest);
-        reclaimed += blob.size;
-      }
-      return reclaimed;
-    });
+  /** Deletes every blob no owner of the content store (images, registry) still needs. Returns the bytes freed. */
+  private async collectGarbage(): Promise<number> {
+    const { removed, reclaimedBytes } = await this.collector.collect();
+    for (const digest of removed) this.documents.delete(digest);
+    return reclaimedBytes;
+  }
+
+  /** The blobs image records reference: the image store's roots for content garbage collection. */
+  private async *liveBlobs(): AsyncIterable<Digest> {
+    for (const row of this.db.all<ImageRow>('SELECT * FROM images')) {
+      const { manifest } = await this.documentsOf(row.manifest_digest);
+      yield row.manifest_digest;
+      yield manifest.config.digest;
+      for (const layer of manifest.layers) yield layer.digest;
+    }
   }
 
   private lookup(nameOrId: string): Lookup {
