@@ -65,6 +65,7 @@ const packageByCommand: Record<string, string> = {
   'iptables-save': 'iptables',
   'iptables-restore': 'iptables',
   nsenter: 'util-linux',
+  openssl: 'openssl',
 };
 
 function packageOf(command: string): string {

@@ -71,7 +71,7 @@ export class RegistryHttp {
       await this.ping(httpsUrl, signal);
       return httpsUrl;
     } catch (tlsErr) {
-      if (!this.mayUsePlainHttp(host) || signal?.aborted) throw unreachable(host, tlsErr);
+      if (!this.isInsecure(host) || signal?.aborted) throw unreachable(host, tlsErr);
       const httpUrl = new URL(`http://${host}/`);
       try {
         await this.ping(httpUrl, signal);
@@ -92,7 +92,8 @@ export class RegistryHttp {
     }
   }
 
-  private mayUsePlainHttp(host: string): boolean {
+  /** Like Docker: listed hosts and loopback may use plain HTTP, or TLS without a verified certificate. */
+  private isInsecure(host: string): boolean {
     return isListedInsecure(host, this.insecureRegistries) || isLoopbackHost(host);
   }
 
@@ -104,7 +105,7 @@ export class RegistryHttp {
       ? {
           agent: this.httpsAgent,
           ca: await this.caFor(url.host),
-          rejectUnauthorized: !isListedInsecure(url.host, this.insecureRegistries),
+          rejectUnauthorized: !this.isInsecure(url.host),
         }
       : { agent: this.httpAgent };
     const headers: OutgoingHttpHeaders = { 'user-agent': 'marina', ...request.headers };
