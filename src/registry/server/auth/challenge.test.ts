@@ -20,11 +20,19 @@ test('bearerChallenge: realm on the request origin, service, scope, error', () =
 });
 
 test('bearerChallenge: quotes inside values are escaped', () => {
-  assert.equal(bearerChallenge({ origin: 'http://h', service: 'a"b' }), 'Bearer realm="http://h/auth/token",service="a\\"b"');
+  assert.equal(
+    bearerChallenge({ origin: 'http://h', service: 'a"b' }),
+    'Bearer realm="http://h/auth/token",service="a\\"b"',
+  );
 });
 
 test('challengeScope: a push asks for pull too; other requests as they are', () => {
-  assert.deepEqual(challengeScope({ type: 'repository', name: 'app', actions: ['push'] }).actions, ['pull', 'push']);
-  assert.deepEqual(challengeScope({ type: 'repository', name: 'app', actions: ['delete'] }).actions, ['delete']);
+  assert.deepEqual(challengeScope({ type: 'repository', name: 'app', actions: ['push'] }).actions, [
+    'pull',
+    'push',
+  ]);
+  assert.deepEqual(challengeScope({ type: 'repository', name: 'app', actions: ['delete'] }).actions, [
+    'delete',
+  ]);
   assert.deepEqual(challengeScope({ type: 'registry', name: 'catalog', actions: ['*'] }).actions, ['*']);
 });

@@ -22,6 +22,8 @@ export interface RegistryAuthOptions {
   service: string;
   tokenTtlSeconds: number;
   logger: Logger;
+  /** Milliseconds since the epoch, for token times and the password cache; tests move it. */
+  clock?: () => number;
 }
 
 export interface RegistryAuth {
@@ -31,7 +33,7 @@ export interface RegistryAuth {
 }
 
 export async function createRegistryAuth(options: RegistryAuthOptions): Promise<RegistryAuth> {
-  const { db, root, service, tokenTtlSeconds, logger } = options;
+  const { db, root, service, tokenTtlSeconds, logger, clock = Date.now } = options;
   if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
     throw invalid(
       `invalid registry token lifetime ${tokenTtlSeconds}: give a whole number of seconds above 0`,
@@ -39,8 +41,8 @@ export async function createRegistryAuth(options: RegistryAuthOptions): Promise<
   }
   const store = new RegistryAccessStore(db);
   const keys = await loadOrCreateSigningKey(join(root, 'registry'));
-  const tokens = new RegistryTokens({ keys, service, accessTtlSeconds: tokenTtlSeconds });
-  const identities = new RegistryIdentities(store, tokens);
+  const tokens = new RegistryTokens({ keys, service, accessTtlSeconds: tokenTtlSeconds, clock });
+  const identities = new RegistryIdentities(store, tokens, clock);
   return {
     authorizer: new RegistryAuthorizer({ identities, store, service }),
     tokenEndpoint: new RegistryTokenEndpoint({ identities, store, tokens, service, logger }),

@@ -1,7 +1,14 @@
 /** The access policy as a table, the grant intersection, and the allow / challenge / deny decision. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allowedActions, decideAccess, grantAccess, heldActions, matchesPattern, type Subject } from './policy.ts';
+import {
+  allowedActions,
+  decideAccess,
+  grantAccess,
+  heldActions,
+  matchesPattern,
+  type Subject,
+} from './policy.ts';
 
 const anonymous: Subject = { kind: 'anonymous' };
 const alice: Subject = { kind: 'user', name: 'alice', pullOnly: false };
@@ -66,7 +73,13 @@ test('heldActions: what a token grants on one resource', () => {
 const push = { type: 'repository', name: 'app', actions: ['push'] };
 
 test('decideAccess: granted actions are allowed', () => {
-  const verdict = decideAccess({ subject: alice, credential: 'token', held: ['pull', 'push'], allowed: [], required: push });
+  const verdict = decideAccess({
+    subject: alice,
+    credential: 'token',
+    held: ['pull', 'push'],
+    allowed: [],
+    required: push,
+  });
   assert.deepEqual(verdict, { kind: 'allowed' });
 });
 
@@ -83,16 +96,34 @@ test('decideAccess: a token lacking what the user could get is a 401 insufficien
 });
 
 test('decideAccess: a pull-only user or an anonymous token pushing is denied', () => {
-  const byReader = decideAccess({ subject: reader, credential: 'basic', held: ['pull'], allowed: ['pull'], required: push });
+  const byReader = decideAccess({
+    subject: reader,
+    credential: 'basic',
+    held: ['pull'],
+    allowed: ['pull'],
+    required: push,
+  });
   assert.equal(byReader.kind, 'denied');
   assert.match(byReader.kind === 'denied' ? byReader.message : '', /user reader may only pull/);
-  const byAnonymousToken = decideAccess({ subject: anonymous, credential: 'token', held: [], allowed: [], required: push });
+  const byAnonymousToken = decideAccess({
+    subject: anonymous,
+    credential: 'token',
+    held: [],
+    allowed: [],
+    required: push,
+  });
   assert.equal(byAnonymousToken.kind, 'denied');
   assert.match(byAnonymousToken.kind === 'denied' ? byAnonymousToken.message : '', /anonymous push .*log in/);
 });
 
 test('decideAccess: without credentials, what only users get is a challenge so that clients log in', () => {
-  const verdict = decideAccess({ subject: anonymous, credential: 'none', held: [], allowed: [], required: push });
+  const verdict = decideAccess({
+    subject: anonymous,
+    credential: 'none',
+    held: [],
+    allowed: [],
+    required: push,
+  });
   assert.equal(verdict.kind, 'challenge');
   assert.equal(verdict.kind === 'challenge' && verdict.insufficientScope, false);
 });

@@ -32,7 +32,11 @@ test('parseScopes: nothing asked is no scope; empty actions are kept as none', (
 
 test('parseScopes: a scope without type, name and actions is Invalid', () => {
   for (const bad of ['repository', 'repository:app', ':app:pull', 'repository::pull']) {
-    assert.throws(() => parseScopes([bad]), (err) => isMarinaError(err, 'Invalid'), bad);
+    assert.throws(
+      () => parseScopes([bad]),
+      (err) => isMarinaError(err, 'Invalid'),
+      bad,
+    );
   }
 });
 
