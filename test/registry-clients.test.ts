@@ -70,7 +70,7 @@ describe('real clients against marina and docker-registry', () => {
     const record = await inspectImage(daemon, reference);
     assert.equal(record.id, layout.images[0]!.configDigest);
     assert.equal(record.manifestDigest, layout.digest);
-    assert.deepEqual(record.config.rootfs.diff_ids, layout.images[0]!.layerDigests);
+    assert.deepEqual(record.config.rootfs.diff_ids, layout.images[0]!.diffIds);
   });
 
   test('marina pushes busybox; a second daemon pulls and runs it; skopeo reads the same digests', async (t) => {

@@ -5,7 +5,7 @@
  * Everything started here is stopped and its files removed by the `stop`/`destroy` it returns.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before } from 'node:test';
+import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Digest } from '../src/content/content-store.ts';
 import { type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest, MediaType, type Platform } from '../src/image/image-types.ts';
@@ -179,6 +180,7 @@ export interface LayoutImage {
   manifestDigest: Digest;
   configDigest: Digest;
   layerDigests: Digest[];
+  diffIds: Digest[];
 }
 
 export interface OciLayout {
@@ -225,22 +227,32 @@ class BlobWriter {
     return { mediaType, digest: `sha256:${hex}`, size: body.length };
   }
 
-  /** A tar holding one file of `sizeBytes` seeded random bytes, hashed as it is written. */
-  async layer(sizeBytes: number, seed: string): Promise<Descriptor> {
+  /**
+   * A tar holding one file of `sizeBytes` seeded random bytes, wrapped in gzip at level 0 (stored blocks).
+   * Gzip because skopeo gzips every uncompressed layer it pushes to a registry, which would change the
+   * manifest's digest and make the bench time skopeo's compressor; level 0 because random bytes do not
+   * compress anyway and storing costs no CPU. Returns the layer's descriptor and its diff ID.
+   */
+  async layer(sizeBytes: number, seed: string): Promise<{ descriptor: Descriptor; diffId: Digest }> {
     const pack = tar.pack();
-    const hash = createHash('sha256');
+    const tarHash = createHash('sha256');
+    const gzipHash = createHash('sha256');
     let size = 0;
     const temp = join(this.#dir, `.tmp-${seed}`);
-    const written = pipeline(
-      pack,
+    const hashing = (hash: Hash, count: boolean) =>
       async function* (source: AsyncIterable<unknown>) {
         for await (const data of source) {
           const chunk = data as Buffer;
           hash.update(chunk);
-          size += chunk.length;
+          if (count) size += chunk.length;
           yield chunk;
         }
-      },
+      };
+    const written = pipeline(
+      pack,
+      hashing(tarHash, false),
+      createGzip({ level: 0 }),
+      hashing(gzipHash, true),
       createWriteStream(temp),
     );
     const cipher = seededCipher(seed);
@@ -256,24 +268,27 @@ class BlobWriter {
     });
     pack.finalize();
     await written;
-    const hex = hash.digest('hex');
+    const hex = gzipHash.digest('hex');
     await rename(temp, join(this.#dir, hex));
     this.totalBytes += size;
-    return { mediaType: MediaType.OciLayer, digest: `sha256:${hex}`, size };
+    return {
+      descriptor: { mediaType: MediaType.OciLayerGzip, digest: `sha256:${hex}`, size },
+      diffId: `sha256:${tarHash.digest('hex')}`,
+    };
   }
 }
 
 async function writeImage(blobs: BlobWriter, platform: Platform, layers: LayerSpec[], seed: string): Promise<{ descriptor: Descriptor; image: LayoutImage }> {
-  const layerDescriptors: Descriptor[] = [];
-  for (const [i, layer] of layers.entries()) layerDescriptors.push(await blobs.layer(layer.sizeBytes, `${seed}-${i}`));
+  const written = [];
+  for (const [i, layer] of layers.entries()) written.push(await blobs.layer(layer.sizeBytes, `${seed}-${i}`));
+  const layerDescriptors = written.map((w) => w.descriptor);
   const config: ImageConfig = {
     created: new Date(0).toISOString(),
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: { Cmd: ['/data'], Labels: { 'org.marina.test.seed': seed } },
-    // Uncompressed layers: the diff ID is the layer's own digest.
-    rootfs: { type: 'layers', diff_ids: layerDescriptors.map((l) => l.digest) },
+    rootfs: { type: 'layers', diff_ids: written.map((w) => w.diffId) },
     history: layerDescriptors.map(() => ({ created: new Date(0).toISOString(), created_by: 'registry-fixtures' })),
   };
   const configDescriptor = await blobs.json(MediaType.OciConfig, config);
@@ -291,6 +306,7 @@ async function writeImage(blobs: BlobWriter, platform: Platform, layers: LayerSp
       manifestDigest: descriptor.digest,
       configDigest: configDescriptor.digest,
       layerDigests: layerDescriptors.map((l) => l.digest),
+      diffIds: written.map((w) => w.diffId),
     },
   };
 }
