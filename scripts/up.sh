@@ -26,6 +26,7 @@ print_next_steps() {
 
 marinad is running (pid $1)
   socket  unix://$socket   (bin/marina's default; elsewhere: --host or MARINA_HOST)
+  registry 127.0.0.1:5000   (docs/registry.md: add a user with bin/marina registry user add NAME)
   root    $root
   log     $log_file
 
@@ -55,7 +56,7 @@ fi
 mkdir -p "$root" "$(dirname "$socket")" "$(dirname "$log_file")"
 echo "up: starting marinad (log: $log_file)"
 # setsid: the daemon must outlive this script's session (npm, the terminal) and its signals.
-setsid "$repo/bin/marinad" --root "$root" --socket "$socket" </dev/null >>"$log_file" 2>&1 &
+setsid "$repo/bin/marinad" --root "$root" --socket "$socket" --registry-addr 127.0.0.1:5000 </dev/null >>"$log_file" 2>&1 &
 pid=$!
 
 deadline=$((SECONDS + 30))
