@@ -53,8 +53,15 @@ describe('real clients against marina and docker-registry', () => {
     await daemon.ok(['login', '-u', 'alice', '--password-stdin', host], { ...cliEnv, input: 'alice-secret\n' });
     const path = join(work, 'marina-config', 'config.json');
     assert.equal((await stat(path)).mode & 0o777, 0o600);
-    const config = JSON.parse(await readFile(path, 'utf8')) as { auths: Record<string, { auth?: string }> };
-    assert.equal(config.auths[host]?.auth, Buffer.from('alice:alice-secret').toString('base64'));
+    const config = JSON.parse(await readFile(path, 'utf8')) as {
+      auths: Record<string, { auth?: string; identitytoken?: string }>;
+    };
+    const entry = config.auths[host];
+    assert.ok(entry, `no entry for ${host}`);
+    // Like Docker: the refresh token the registry returns at login is kept instead of the password.
+    if (entry.identitytoken === undefined)
+      assert.equal(entry.auth, Buffer.from('alice:alice-secret').toString('base64'));
+    else assert.match(entry.identitytoken, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'a JWT');
   });
 
   test('skopeo pushes an OCI layout to marina; marina pulls it from its own registry', async () => {
