@@ -16,6 +16,9 @@ packages=(
   attr           # setfattr: overlay whiteouts and opaque dirs in layers
   gcc            # builds dist/marina-attach (conmon's attach socket is SOCK_SEQPACKET)
   libc6-dev
+  skopeo         # registry tests and bench/registry: a real OCI client pushing to and pulling from marina's registry
+  docker-registry # registry tests and bench/registry: the CNCF distribution registry, the reference marina is measured against
+  openssl        # --registry-tls-self-signed makes the registry's certificate with it
 )
 for arg in "$@"; do
   case "$arg" in
