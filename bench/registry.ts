@@ -25,7 +25,13 @@ import { markdownTable, summarize } from './stats.ts';
 
 function readFlags() {
   const f = readCountFlags({ runs: 3, warmup: 1, 'size-mb': 100, layers: 20, 'timeout-s': 1800 });
-  return { runs: f.runs, warmup: f.warmup, sizeMb: f['size-mb'], layers: f.layers, timeoutMs: f['timeout-s'] * 1000 };
+  return {
+    runs: f.runs,
+    warmup: f.warmup,
+    sizeMb: f['size-mb'],
+    layers: f.layers,
+    timeoutMs: f['timeout-s'] * 1000,
+  };
 }
 
 const ratioTarget = 1.0;
@@ -81,7 +87,9 @@ async function round(r: Round, index: number, samples: Samples | undefined): Pro
     try {
       for (const target of order) {
         const ref = `docker://${r.hosts[target]}/${repository}:v1`;
-        const pushMs = await timed(() => skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, ref]));
+        const pushMs = await timed(() =>
+          skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, ref]),
+        );
         const pullMs = await timed(() =>
           skopeo(['copy', '--src-tls-verify=false', ref, `oci:${join(dir, `pulled-${target}`)}:v1`]),
         );
@@ -91,7 +99,9 @@ async function round(r: Round, index: number, samples: Samples | undefined): Pro
         }
       }
       const reference = `${r.hosts.marina}/${repository}:v1`;
-      const marinaPullMs = await timed(() => r.pullDaemon.ok(['pull', '-q', reference], { timeoutMs: 600_000 }));
+      const marinaPullMs = await timed(() =>
+        r.pullDaemon.ok(['pull', '-q', reference], { timeoutMs: 600_000 }),
+      );
       if (samples) record(samples, `${shape} marina-pull`, layout.totalBytes, marinaPullMs);
       // The second daemon keeps only what the next round needs: nothing.
       await r.pullDaemon.ok(['rmi', reference]);
@@ -127,7 +137,10 @@ function skopeoTable(samples: Samples, flags: ReturnType<typeof readFlags>): str
       ]);
     }
   }
-  return markdownTable(['measurement (median of runs)', 'marina MB/s', 'docker-registry MB/s', 'ratio', 'target', 'result'], rows);
+  return markdownTable(
+    ['measurement (median of runs)', 'marina MB/s', 'docker-registry MB/s', 'ratio', 'target', 'result'],
+    rows,
+  );
 }
 
 function marinaPullTable(samples: Samples, flags: ReturnType<typeof readFlags>): string {
@@ -178,14 +191,17 @@ async function main(): Promise<void> {
       console.log(`round ${i + 1}/${flags.runs} done`);
     }
 
-    console.log(`\n## skopeo push and pull, marina's registry against docker-registry (${flags.runs} runs)\n`);
+    console.log(
+      `\n## skopeo push and pull, marina's registry against docker-registry (${flags.runs} runs)\n`,
+    );
     console.log(skopeoTable(samples, flags));
     console.log(`\n## marina pull from marina's registry into a second daemon (${flags.runs} runs)\n`);
     console.log(marinaPullTable(samples, flags));
     const versions = await Promise.all(
-      [['skopeo', '--version'], ['/usr/bin/docker-registry', '--version']].map(
-        async ([cmd, arg]) => (await runProcess(cmd!, [arg!])).stdout.trim().split('\n')[0],
-      ),
+      [
+        ['skopeo', '--version'],
+        ['/usr/bin/docker-registry', '--version'],
+      ].map(async ([cmd, arg]) => (await runProcess(cmd!, [arg!])).stdout.trim().split('\n')[0]),
     );
     console.log(`\n${versions.join('; ')}; node ${process.version}`);
   } finally {

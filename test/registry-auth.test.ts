@@ -28,14 +28,20 @@ let work: string;
 let layout: OciLayout;
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'marina-registry-auth-'));
-  layout = await makeOciLayout(join(work, 'layout'), { layers: [{ sizeBytes: 64 * 1024 }, { sizeBytes: 1024 }], tag: 'v1' });
+  layout = await makeOciLayout(join(work, 'layout'), {
+    layers: [{ sizeBytes: 64 * 1024 }, { sizeBytes: 1024 }],
+    tag: 'v1',
+  });
 });
 after(() => rm(work, { recursive: true, force: true }));
 
 async function addUser(reg: RegistryDaemon, name: string, password: string, pullOnly = false): Promise<void> {
-  await reg.daemon.ok(['registry', 'user', 'add', name, '--password-stdin', ...(pullOnly ? ['--pull-only'] : [])], {
-    input: `${password}\n`,
-  });
+  await reg.daemon.ok(
+    ['registry', 'user', 'add', name, '--password-stdin', ...(pullOnly ? ['--pull-only'] : [])],
+    {
+      input: `${password}\n`,
+    },
+  );
 }
 
 /** Parses `Bearer realm="…",service="…",scope="…"` into its parameters. */
@@ -53,7 +59,11 @@ function assertChallenge(answer: HttpAnswer, reg: RegistryDaemon, what: string):
   return challenge;
 }
 
-async function token(reg: RegistryDaemon, scope: string, credentials?: [string, string]): Promise<HttpAnswer> {
+async function token(
+  reg: RegistryDaemon,
+  scope: string,
+  credentials?: [string, string],
+): Promise<HttpAnswer> {
   return request(`${reg.url}/auth/token?service=${service}&scope=${encodeURIComponent(scope)}`, {
     headers: credentials ? { authorization: basicAuth(...credentials) } : {},
     insecure: true,
@@ -113,7 +123,9 @@ describe('registry token auth', () => {
       `docker://${registry().host}/${repo}:v1`,
       `oci:${out}:v1`,
     ]);
-    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
+      manifests: { digest: string }[];
+    };
     assert.equal(index.manifests[0]?.digest, layout.digest, 'the manifest came back byte for byte');
 
     // The token carries the scope and works on the next request; Basic credentials work directly too.
@@ -135,7 +147,9 @@ describe('registry token auth', () => {
     assert.equal(denied.status, 401, denied.body.toString());
     const unknownUser = await token(registry(), 'repository:team/app:pull', ['nobody', 'alice-secret']);
     assert.equal(unknownUser.status, 401);
-    const basic = await request(`${registry().url}/v2/`, { headers: { authorization: basicAuth('alice', 'wrong') } });
+    const basic = await request(`${registry().url}/v2/`, {
+      headers: { authorization: basicAuth('alice', 'wrong') },
+    });
     assertChallenge(basic, registry(), 'Basic with a wrong password');
     const forged = await request(`${registry().url}/v2/`, { headers: bearer('not.a.token') });
     assertChallenge(forged, registry(), 'a malformed token');
@@ -178,7 +192,10 @@ describe('registry token auth', () => {
 
     // The token endpoint grants bob pull only; with that token a push is 403, not another challenge.
     const t = tokenOf(await token(registry(), `repository:${repo}:pull,push`, ['bob', 'bob-secret']));
-    const withToken = await request(`${registry().url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: bearer(t) });
+    const withToken = await request(`${registry().url}/v2/${repo}/blobs/uploads/`, {
+      method: 'POST',
+      headers: bearer(t),
+    });
     assert.equal(withToken.status, 403, withToken.body.toString());
     assert.equal(withToken.errorCode, 'DENIED');
 
@@ -201,7 +218,10 @@ describe('registry token auth', () => {
   test('a token without push scope that the user could get is answered with a new challenge (401)', async () => {
     const repo = uniqueName('team/scope');
     const t = tokenOf(await token(registry(), `repository:${repo}:pull`, ['alice', 'alice-secret']));
-    const answer = await request(`${registry().url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: bearer(t) });
+    const answer = await request(`${registry().url}/v2/${repo}/blobs/uploads/`, {
+      method: 'POST',
+      headers: bearer(t),
+    });
     const challenge = assertChallenge(answer, registry(), 'pull token used to push');
     assert.equal(challenge.scope, `repository:${repo}:pull,push`);
   });
@@ -219,15 +239,24 @@ describe('registry token auth', () => {
         `docker://${registry().host}/${repo}:v1`,
       ]);
     }
-    const beforePattern = await request(`${registry().url}/v2/${open}/manifests/v1`, { headers: { accept: layout.mediaType } });
+    const beforePattern = await request(`${registry().url}/v2/${open}/manifests/v1`, {
+      headers: { accept: layout.mediaType },
+    });
     assertChallenge(beforePattern, registry(), 'anonymous pull before the pattern');
 
     await registry().daemon.ok(['registry', 'anonymous-pull', 'add', 'public/*']);
     assert.match(await registry().daemon.ok(['registry', 'anonymous-pull', 'ls']), /^public\/\*$/m);
     try {
       const out = join(work, uniqueName('anonymous'));
-      await skopeo(['copy', '--src-tls-verify=false', `docker://${registry().host}/${open}:v1`, `oci:${out}:v1`]);
-      const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+      await skopeo([
+        'copy',
+        '--src-tls-verify=false',
+        `docker://${registry().host}/${open}:v1`,
+        `oci:${out}:v1`,
+      ]);
+      const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
+        manifests: { digest: string }[];
+      };
       assert.equal(index.manifests[0]?.digest, layout.digest);
 
       const anonymousToken = tokenOf(await token(registry(), `repository:${open}:pull,push`));
@@ -246,12 +275,18 @@ describe('registry token auth', () => {
         headers: { accept: layout.mediaType },
       });
       assertChallenge(elsewhere, registry(), 'anonymous pull of a repository no pattern allows');
-      const r = await skopeoResult(['inspect', '--tls-verify=false', `docker://${registry().host}/${closed}:v1`]);
+      const r = await skopeoResult([
+        'inspect',
+        '--tls-verify=false',
+        `docker://${registry().host}/${closed}:v1`,
+      ]);
       assert.notEqual(r.code, 0, 'skopeo cannot read it anonymously');
     } finally {
       await registry().daemon.ok(['registry', 'anonymous-pull', 'rm', 'public/*']);
     }
-    const afterPattern = await request(`${registry().url}/v2/${open}/manifests/v1`, { headers: { accept: layout.mediaType } });
+    const afterPattern = await request(`${registry().url}/v2/${open}/manifests/v1`, {
+      headers: { accept: layout.mediaType },
+    });
     assertChallenge(afterPattern, registry(), 'anonymous pull after the pattern was removed');
   });
 
@@ -314,4 +349,3 @@ describe('registry TLS (--registry-tls-self-signed)', () => {
     assert.equal(manifest.layers.length, 2);
   });
 });
-

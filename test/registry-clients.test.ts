@@ -43,14 +43,22 @@ describe('real clients against marina and docker-registry', () => {
   const registry = useRegistryDaemon();
 
   before(async () => {
-    await registry().daemon.ok(['registry', 'user', 'add', 'alice', '--password-stdin'], { input: 'alice-secret\n' });
+    await registry().daemon.ok(['registry', 'user', 'add', 'alice', '--password-stdin'], {
+      input: 'alice-secret\n',
+    });
   });
 
   test('marina login writes $MARINA_CONFIG/config.json with mode 0600; a wrong password is refused', async () => {
     const { daemon, host } = registry();
-    const wrong = await daemon.marina(['login', '-u', 'alice', '--password-stdin', host], { ...cliEnv, input: 'nope\n' });
+    const wrong = await daemon.marina(['login', '-u', 'alice', '--password-stdin', host], {
+      ...cliEnv,
+      input: 'nope\n',
+    });
     assert.notEqual(wrong.code, 0, 'login with a wrong password must fail');
-    await daemon.ok(['login', '-u', 'alice', '--password-stdin', host], { ...cliEnv, input: 'alice-secret\n' });
+    await daemon.ok(['login', '-u', 'alice', '--password-stdin', host], {
+      ...cliEnv,
+      input: 'alice-secret\n',
+    });
     const path = join(work, 'marina-config', 'config.json');
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     const config = JSON.parse(await readFile(path, 'utf8')) as {
@@ -72,7 +80,14 @@ describe('real clients against marina and docker-registry', () => {
       seed: 11,
     });
     const reference = `${host}/${uniqueName('layout/app')}:v1`;
-    await skopeo(['copy', '--dest-creds', 'alice:alice-secret', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${reference}`]);
+    await skopeo([
+      'copy',
+      '--dest-creds',
+      'alice:alice-secret',
+      '--dest-tls-verify=false',
+      `oci:${layout.dir}:v1`,
+      `docker://${reference}`,
+    ]);
     await daemon.ok(['pull', reference], cliEnv);
     const record = await inspectImage(daemon, reference);
     assert.equal(record.id, layout.images[0]!.configDigest);
@@ -97,8 +112,17 @@ describe('real clients against marina and docker-registry', () => {
     assert.equal((await second.ok(['run', '--rm', reference, 'echo', 'hi'], cliEnv)).trim(), 'hi');
 
     const out = join(work, uniqueName('skopeo-out'));
-    await skopeo(['copy', '--src-creds', 'alice:alice-secret', '--src-tls-verify=false', `docker://${reference}`, `oci:${out}:1`]);
-    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    await skopeo([
+      'copy',
+      '--src-creds',
+      'alice:alice-secret',
+      '--src-tls-verify=false',
+      `docker://${reference}`,
+      `oci:${out}:1`,
+    ]);
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
+      manifests: { digest: string }[];
+    };
     assert.equal(index.manifests[0]?.digest, local.manifestDigest);
     for (const layer of local.manifest.layers) {
       const bytes = await readFile(join(out, 'blobs', 'sha256', layer.digest.slice(7)));
@@ -134,8 +158,16 @@ describe('real clients against marina and docker-registry', () => {
       platforms: [other, hostPlatform()],
     });
     const repo = `${host}/${uniqueName('multi/app')}`;
-    await skopeo(['copy', '--all', '--dest-creds', 'alice:alice-secret', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${repo}:v1`]);
-    const [otherImage, hostImage] = layout.images as [typeof layout.images[0], typeof layout.images[0]];
+    await skopeo([
+      'copy',
+      '--all',
+      '--dest-creds',
+      'alice:alice-secret',
+      '--dest-tls-verify=false',
+      `oci:${layout.dir}:v1`,
+      `docker://${repo}:v1`,
+    ]);
+    const [otherImage, hostImage] = layout.images as [(typeof layout.images)[0], (typeof layout.images)[0]];
 
     await daemon.ok(['pull', `${repo}:v1`], cliEnv);
     const record = await inspectImage(daemon, `${repo}:v1`);
@@ -150,7 +182,10 @@ describe('real clients against marina and docker-registry', () => {
 
   test('marina logout removes the saved credentials', async () => {
     const { daemon, host } = registry();
-    await daemon.ok(['login', '-u', 'alice', '--password-stdin', host], { ...cliEnv, input: 'alice-secret\n' });
+    await daemon.ok(['login', '-u', 'alice', '--password-stdin', host], {
+      ...cliEnv,
+      input: 'alice-secret\n',
+    });
     await daemon.ok(['logout', host], cliEnv);
     const config = JSON.parse(await readFile(join(work, 'marina-config', 'config.json'), 'utf8')) as {
       auths?: Record<string, unknown>;

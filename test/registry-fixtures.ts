@@ -18,7 +18,14 @@ import { after, before } from 'node:test';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Digest } from '../src/content/content-store.ts';
-import { type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest, MediaType, type Platform } from '../src/image/image-types.ts';
+import {
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  MediaType,
+  type Platform,
+} from '../src/image/image-types.ts';
 import { type DaemonOptions, runProcess, startDaemon, type TestDaemon } from './harness.ts';
 
 /** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
@@ -28,13 +35,19 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Polls `url` until it answers at all (any status: a 401 from /v2/ means the registry is up). */
-export async function waitForHttp(url: string, isDead: () => string | undefined, timeoutMs = 20_000): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  isDead: () => string | undefined,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -124,13 +137,18 @@ export interface RegistryDaemon {
  * A test daemon with its registry on a free loopback port (`--registry-addr`), plus `args`. Tries a few
  * ports: another process may take the free one between the probe and marinad's listen.
  */
-export async function startRegistryDaemon(options: DaemonOptions & { tls?: boolean } = {}): Promise<RegistryDaemon> {
+export async function startRegistryDaemon(
+  options: DaemonOptions & { tls?: boolean } = {},
+): Promise<RegistryDaemon> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
     try {
-      const daemon = await startDaemon({ ...options, args: ['--registry-addr', host, ...(options.args ?? [])] });
+      const daemon = await startDaemon({
+        ...options,
+        args: ['--registry-addr', host, ...(options.args ?? [])],
+      });
       const url = `${options.tls ? 'https' : 'http'}://${host}`;
       return { daemon, host, url };
     } catch (err) {
@@ -142,9 +160,13 @@ export async function startRegistryDaemon(options: DaemonOptions & { tls?: boole
 }
 
 /** Runs skopeo with no system policy or saved logins involved; throws with its output when it fails. */
-export async function skopeo(args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<string> {
+export async function skopeo(
+  args: string[],
+  options: { timeoutMs?: number; input?: string } = {},
+): Promise<string> {
   const r = await skopeoResult(args, options);
-  if (r.code !== 0) throw new Error(`skopeo ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  if (r.code !== 0)
+    throw new Error(`skopeo ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
   return r.stdout;
 }
 
@@ -196,7 +218,9 @@ export interface OciLayout {
 
 /** The host's platform in OCI terms. */
 export function hostPlatform(): Platform {
-  const arch = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[process.arch as string];
+  const arch = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[
+    process.arch as string
+  ];
   return { os: 'linux', architecture: arch ?? process.arch };
 }
 
@@ -278,7 +302,12 @@ class BlobWriter {
   }
 }
 
-async function writeImage(blobs: BlobWriter, platform: Platform, layers: LayerSpec[], seed: string): Promise<{ descriptor: Descriptor; image: LayoutImage }> {
+async function writeImage(
+  blobs: BlobWriter,
+  platform: Platform,
+  layers: LayerSpec[],
+  seed: string,
+): Promise<{ descriptor: Descriptor; image: LayoutImage }> {
   const written = [];
   for (const [i, layer] of layers.entries()) written.push(await blobs.layer(layer.sizeBytes, `${seed}-${i}`));
   const layerDescriptors = written.map((w) => w.descriptor);
@@ -289,7 +318,10 @@ async function writeImage(blobs: BlobWriter, platform: Platform, layers: LayerSp
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: { Cmd: ['/data'], Labels: { 'org.marina.test.seed': seed } },
     rootfs: { type: 'layers', diff_ids: written.map((w) => w.diffId) },
-    history: layerDescriptors.map(() => ({ created: new Date(0).toISOString(), created_by: 'registry-fixtures' })),
+    history: layerDescriptors.map(() => ({
+      created: new Date(0).toISOString(),
+      created_by: 'registry-fixtures',
+    })),
   };
   const configDescriptor = await blobs.json(MediaType.OciConfig, config);
   const manifest: ImageManifest = {
@@ -323,7 +355,9 @@ export async function makeOciLayout(dir: string, options: LayoutOptions): Promis
   const seed = String(options.seed ?? 1);
   const written = [];
   for (const platform of platforms)
-    written.push(await writeImage(blobs, platform, options.layers, `${seed}-${platform.os}-${platform.architecture}`));
+    written.push(
+      await writeImage(blobs, platform, options.layers, `${seed}-${platform.os}-${platform.architecture}`),
+    );
   let top: Descriptor;
   if (written.length === 1) {
     const { platform: _unused, ...descriptor } = written[0]!.descriptor;
@@ -395,11 +429,19 @@ export function request(url: string, options: HttpRequest = {}): Promise<HttpAns
             json = undefined;
           }
           const errors = (json as { errors?: { code?: string }[] } | undefined)?.errors;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data, json, errorCode: errors?.[0]?.code });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: data,
+            json,
+            errorCode: errors?.[0]?.code,
+          });
         });
       },
     );
-    req.setTimeout(60_000, () => req.destroy(new Error(`${options.method ?? 'GET'} ${url}: no answer in 60 s`)));
+    req.setTimeout(60_000, () =>
+      req.destroy(new Error(`${options.method ?? 'GET'} ${url}: no answer in 60 s`)),
+    );
     req.on('error', reject);
     req.end(body);
   });

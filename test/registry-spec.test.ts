@@ -49,7 +49,12 @@ async function uploadBlob(repository: string, data: Buffer): Promise<Digest> {
   return digest;
 }
 
-function putManifest(repository: string, reference: string, manifest: object, mediaType: string = MediaType.OciManifest) {
+function putManifest(
+  repository: string,
+  reference: string,
+  manifest: object,
+  mediaType: string = MediaType.OciManifest,
+) {
   return request(url(`/v2/${repository}/manifests/${reference}`), {
     method: 'PUT',
     headers: { 'content-type': mediaType },
@@ -61,7 +66,11 @@ function putManifest(repository: string, reference: string, manifest: object, me
 async function imageManifest(repository: string): Promise<ImageManifest> {
   const layer = randomBytes(2048);
   const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Digest(layer)] } }),
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [sha256Digest(layer)] },
+    }),
   );
   const configDigest = await uploadBlob(repository, config);
   const layerDigest = await uploadBlob(repository, layer);
@@ -73,7 +82,10 @@ async function imageManifest(repository: string): Promise<ImageManifest> {
   };
 }
 
-async function pushImage(repository: string, tag: string): Promise<{ manifest: ImageManifest; digest: Digest }> {
+async function pushImage(
+  repository: string,
+  tag: string,
+): Promise<{ manifest: ImageManifest; digest: Digest }> {
   const manifest = await imageManifest(repository);
   const answer = await putManifest(repository, tag, manifest);
   expectStatus(answer, 201, 'manifest PUT');
@@ -115,7 +127,9 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     assert.ok(ranged.body.equals(data.subarray(10, 20)));
     assert.equal(ranged.headers['content-range'], `bytes 10-19/${data.length}`);
 
-    const elsewhere = await request(url(`/v2/${uniqueName('spec/other')}/blobs/${digest}`), { method: 'HEAD' });
+    const elsewhere = await request(url(`/v2/${uniqueName('spec/other')}/blobs/${digest}`), {
+      method: 'HEAD',
+    });
     expectStatus(elsewhere, 404, 'the blob is not linked to another repository');
   });
 
@@ -194,7 +208,10 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     assert.equal(offset, part);
     const rest = await request(location(status), {
       method: 'PATCH',
-      headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${data.length - 1}` },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-range': `${offset}-${data.length - 1}`,
+      },
       body: data.subarray(offset),
     });
     expectStatus(rest, 202, 'the rest');
@@ -217,7 +234,11 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     assert.equal(status.errorCode, 'BLOB_UPLOAD_UNKNOWN');
     const put = await request(withQuery(at, { digest: sha256Digest(data) }), { method: 'PUT' });
     expectStatus(put, 404, 'PUT after cancel');
-    expectStatus(await request(url(`/v2/${repo}/blobs/${sha256Digest(data)}`), { method: 'HEAD' }), 404, 'no blob');
+    expectStatus(
+      await request(url(`/v2/${repo}/blobs/${sha256Digest(data)}`), { method: 'HEAD' }),
+      404,
+      'no blob',
+    );
   });
 
   test('a wrong digest is DIGEST_INVALID and stores nothing', async () => {
@@ -232,7 +253,11 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     expectStatus(answer, 400, 'upload with a wrong digest');
     assert.equal(answer.errorCode, 'DIGEST_INVALID');
     for (const digest of [claimed, sha256Digest(data)]) {
-      expectStatus(await request(url(`/v2/${repo}/blobs/${digest}`), { method: 'HEAD' }), 404, `HEAD ${digest}`);
+      expectStatus(
+        await request(url(`/v2/${repo}/blobs/${digest}`), { method: 'HEAD' }),
+        404,
+        `HEAD ${digest}`,
+      );
       assert.equal(existsSync(blobFile(digest)), false, `no content file for ${digest}`);
     }
   });
@@ -263,7 +288,9 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
       assert.equal(head.headers['content-length'], String(body.length));
     }
 
-    const unknown = await request(url(`/v2/${repo}/manifests/nope`), { headers: { accept: MediaType.OciManifest } });
+    const unknown = await request(url(`/v2/${repo}/manifests/nope`), {
+      headers: { accept: MediaType.OciManifest },
+    });
     expectStatus(unknown, 404, 'unknown tag');
     assert.equal(unknown.errorCode, 'MANIFEST_UNKNOWN');
   });
@@ -277,8 +304,14 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
       config: { ...oci.config, mediaType: MediaType.DockerConfig },
       layers: oci.layers.map((l) => ({ ...l, mediaType: MediaType.DockerLayer })),
     };
-    expectStatus(await putManifest(repo, 'v1', manifest, MediaType.DockerManifest), 201, 'Docker manifest PUT');
-    const get = await request(url(`/v2/${repo}/manifests/v1`), { headers: { accept: MediaType.DockerManifest } });
+    expectStatus(
+      await putManifest(repo, 'v1', manifest, MediaType.DockerManifest),
+      201,
+      'Docker manifest PUT',
+    );
+    const get = await request(url(`/v2/${repo}/manifests/v1`), {
+      headers: { accept: MediaType.DockerManifest },
+    });
     expectStatus(get, 200, 'GET');
     assert.equal(get.headers['content-type'], MediaType.DockerManifest);
     assert.equal(get.headers['docker-content-digest'], sha256Digest(JSON.stringify(manifest)));
@@ -325,8 +358,14 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
       schemaVersion: 2,
       mediaType: MediaType.OciManifest,
       artifactType,
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: emptyConfig.length },
-      layers: [{ mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: emptyConfig.length }],
+      config: {
+        mediaType: 'application/vnd.oci.empty.v1+json',
+        digest: emptyDigest,
+        size: emptyConfig.length,
+      },
+      layers: [
+        { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: emptyConfig.length },
+      ],
       subject: { mediaType: MediaType.OciManifest, digest: subject, size: JSON.stringify(manifest).length },
     });
     const sbom = artifact('application/vnd.example.sbom');
@@ -348,7 +387,9 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     );
 
     const filtered = await request(
-      url(`/v2/${repo}/referrers/${subject}?artifactType=${encodeURIComponent('application/vnd.example.sbom')}`),
+      url(
+        `/v2/${repo}/referrers/${subject}?artifactType=${encodeURIComponent('application/vnd.example.sbom')}`,
+      ),
     );
     expectStatus(filtered, 200, 'filtered referrers');
     assert.equal(filtered.headers['oci-filters-applied'], 'artifactType');
@@ -375,7 +416,10 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     const manifest = await imageManifest(repo);
     const broken = {
       ...manifest,
-      layers: [...manifest.layers, { mediaType: MediaType.OciLayer, digest: sha256Digest('absent'), size: 6 }],
+      layers: [
+        ...manifest.layers,
+        { mediaType: MediaType.OciLayer, digest: sha256Digest('absent'), size: 6 },
+      ],
     };
     const answer = await putManifest(repo, 'v1', broken);
     expectStatus(answer, 400, 'manifest with a missing blob');
@@ -401,7 +445,11 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     }
     // The repository exists (its blobs were uploaded) but no tag was made by any of those.
     const tags = await request(url(`/v2/${repo}/tags/list`));
-    assert.deepEqual((tags.json as { tags: string[] | null } | undefined)?.tags ?? [], [], tags.body.toString());
+    assert.deepEqual(
+      (tags.json as { tags: string[] | null } | undefined)?.tags ?? [],
+      [],
+      tags.body.toString(),
+    );
   });
 
   test('delete a blob and a manifest (by digest: its tags go with it)', async () => {
@@ -416,11 +464,19 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     assert.equal(again.errorCode, 'BLOB_UNKNOWN');
 
     const { digest } = await pushImage(repo, 'v1');
-    expectStatus(await putManifest(repo, 'v2', (await request(url(`/v2/${repo}/manifests/v1`))).json as object), 201, 'v2');
+    expectStatus(
+      await putManifest(repo, 'v2', (await request(url(`/v2/${repo}/manifests/v1`))).json as object),
+      201,
+      'v2',
+    );
     expectStatus(await request(url(`/v2/${repo}/manifests/v2`), { method: 'DELETE' }), 202, 'DELETE by tag');
     expectStatus(await request(url(`/v2/${repo}/manifests/v2`)), 404, 'v2 is gone');
     expectStatus(await request(url(`/v2/${repo}/manifests/v1`)), 200, 'v1 stays');
-    expectStatus(await request(url(`/v2/${repo}/manifests/${digest}`), { method: 'DELETE' }), 202, 'DELETE by digest');
+    expectStatus(
+      await request(url(`/v2/${repo}/manifests/${digest}`), { method: 'DELETE' }),
+      202,
+      'DELETE by digest',
+    );
     for (const reference of ['v1', digest]) {
       const get = await request(url(`/v2/${repo}/manifests/${reference}`));
       expectStatus(get, 404, `GET ${reference} after DELETE`);
@@ -432,13 +488,17 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     const from = uniqueName('spec/mount-from');
     const to = uniqueName('spec/mount-to');
     const blob = await uploadBlob(from, randomBytes(3000));
-    const mounted = await request(url(`/v2/${to}/blobs/uploads/?mount=${blob}&from=${from}`), { method: 'POST' });
+    const mounted = await request(url(`/v2/${to}/blobs/uploads/?mount=${blob}&from=${from}`), {
+      method: 'POST',
+    });
     expectStatus(mounted, 201, 'mount');
     assert.equal(mounted.headers['docker-content-digest'], blob);
     expectStatus(await request(url(`/v2/${to}/blobs/${blob}`), { method: 'HEAD' }), 200, 'mounted blob');
 
     const unknown = sha256Digest('never uploaded');
-    const fallback = await request(url(`/v2/${to}/blobs/uploads/?mount=${unknown}&from=${from}`), { method: 'POST' });
+    const fallback = await request(url(`/v2/${to}/blobs/uploads/?mount=${unknown}&from=${from}`), {
+      method: 'POST',
+    });
     expectStatus(fallback, 202, 'mount of an unknown blob');
     assert.ok(fallback.headers.location, 'an upload was started instead');
   });
@@ -449,7 +509,9 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     const digest = sha256Digest(data);
     const half = data.length / 2;
     const uploads = await Promise.all(
-      repos.map(async (repo) => location(await request(url(`/v2/${repo}/blobs/uploads/`), { method: 'POST' }))),
+      repos.map(async (repo) =>
+        location(await request(url(`/v2/${repo}/blobs/uploads/`), { method: 'POST' })),
+      ),
     );
     const patched = await Promise.all(
       uploads.map(async (at) =>
@@ -518,7 +580,11 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
       socket.on('error', reject);
     });
     await new Promise((r) => setTimeout(r, 300));
-    expectStatus(await request(url(`/v2/${repo}/blobs/${digest}`), { method: 'HEAD' }), 404, 'no blob after the kill');
+    expectStatus(
+      await request(url(`/v2/${repo}/blobs/${digest}`), { method: 'HEAD' }),
+      404,
+      'no blob after the kill',
+    );
     assert.equal(existsSync(blobFile(digest)), false, 'no content file either');
     // The killed PATCH's upload can be finished with a PUT of the digest only if it holds every byte: it does not.
     const put = await request(withQuery(at.toString(), { digest }), { method: 'PUT' });
@@ -537,11 +603,19 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
 
     const dry = await registry().daemon.ok(['registry', 'gc', '--min-age', '0', '--dry-run']);
     assert.match(dry, /Would remove blobs: [1-9]/, dry);
-    expectStatus(await request(url(`/v2/${repo}/blobs/${orphan}`), { method: 'HEAD' }), 200, 'dry run removes nothing');
+    expectStatus(
+      await request(url(`/v2/${repo}/blobs/${orphan}`), { method: 'HEAD' }),
+      200,
+      'dry run removes nothing',
+    );
 
     const out = await registry().daemon.ok(['registry', 'gc', '--min-age', '0']);
     assert.match(out, /Removed blobs: [1-9]/, out);
-    expectStatus(await request(url(`/v2/${repo}/blobs/${orphan}`), { method: 'HEAD' }), 404, 'orphan HEAD after gc');
+    expectStatus(
+      await request(url(`/v2/${repo}/blobs/${orphan}`), { method: 'HEAD' }),
+      404,
+      'orphan HEAD after gc',
+    );
     assert.equal(existsSync(blobFile(orphan)), false, 'the orphan content file is gone');
     for (const d of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
       expectStatus(await request(url(`/v2/${repo}/blobs/${d}`), { method: 'HEAD' }), 200, `referenced ${d}`);
@@ -550,6 +624,12 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     // The engine's images are GC roots too: the seeded busybox still runs and saves.
     const out2 = await registry().daemon.ok(['run', '--rm', 'busybox', 'echo', 'alive']);
     assert.equal(out2.trim(), 'alive');
-    await registry().daemon.ok(['image', 'save', '-o', join(registry().daemon.root, 'busybox.tar'), 'busybox']);
+    await registry().daemon.ok([
+      'image',
+      'save',
+      '-o',
+      join(registry().daemon.root, 'busybox.tar'),
+      'busybox',
+    ]);
   });
 });
