@@ -15,7 +15,8 @@ import { cleanupRoot, projectRoot, runProcess, startDaemon, type TestDaemon } fr
 import {
   makeOciLayout,
   type OciLayout,
-  skopeo,
+  skopeoPull,
+  skopeoPush,
   startDistributionRegistry,
   startRegistryDaemon,
 } from '../test/registry-fixtures.ts';
@@ -86,13 +87,9 @@ async function round(r: Round, index: number, samples: Samples | undefined): Pro
     const repository = `bench/${shape}-${index}`;
     try {
       for (const target of order) {
-        const ref = `docker://${r.hosts[target]}/${repository}:v1`;
-        const pushMs = await timed(() =>
-          skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, ref]),
-        );
-        const pullMs = await timed(() =>
-          skopeo(['copy', '--src-tls-verify=false', ref, `oci:${join(dir, `pulled-${target}`)}:v1`]),
-        );
+        const ref = `${r.hosts[target]}/${repository}:v1`;
+        const pushMs = await timed(() => skopeoPush(layout.dir, 'v1', ref));
+        const pullMs = await timed(() => skopeoPull(ref, join(dir, `pulled-${target}`), 'v1'));
         if (samples) {
           record(samples, `${shape} push ${target}`, layout.totalBytes, pushMs);
           record(samples, `${shape} pull ${target}`, layout.totalBytes, pullMs);

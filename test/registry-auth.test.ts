@@ -5,7 +5,7 @@
  * anonymous pull per repository pattern, and TLS with a self-signed certificate.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,11 +13,15 @@ import { uniqueName } from './harness.ts';
 import {
   basicAuth,
   type HttpAnswer,
+  layoutDigest,
   makeOciLayout,
   type OciLayout,
   type RegistryDaemon,
   request,
   skopeo,
+  skopeoPull,
+  skopeoPush,
+  skopeoPushArgs,
   skopeoResult,
   useRegistryDaemon,
 } from './registry-fixtures.ts';
@@ -106,27 +110,10 @@ describe('registry token auth', () => {
 
   test('skopeo pushes and pulls with --dest-creds / --src-creds', async () => {
     const repo = uniqueName('team/app');
-    await skopeo([
-      'copy',
-      '--dest-creds',
-      'alice:alice-secret',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${registry().host}/${repo}:v1`,
-    ]);
+    await skopeoPush(layout.dir, 'v1', `${registry().host}/${repo}:v1`, { creds: 'alice:alice-secret' });
     const out = join(work, uniqueName('pulled'));
-    await skopeo([
-      'copy',
-      '--src-creds',
-      'alice:alice-secret',
-      '--src-tls-verify=false',
-      `docker://${registry().host}/${repo}:v1`,
-      `oci:${out}:v1`,
-    ]);
-    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
-      manifests: { digest: string }[];
-    };
-    assert.equal(index.manifests[0]?.digest, layout.digest, 'the manifest came back byte for byte');
+    await skopeoPull(`${registry().host}/${repo}:v1`, out, 'v1', { creds: 'alice:alice-secret' });
+    assert.equal(await layoutDigest(out), layout.digest, 'the manifest came back byte for byte');
 
     // The token carries the scope and works on the next request; Basic credentials work directly too.
     const t = tokenOf(await token(registry(), `repository:${repo}:pull`, ['alice', 'alice-secret']));
@@ -154,28 +141,16 @@ describe('registry token auth', () => {
     const forged = await request(`${registry().url}/v2/`, { headers: bearer('not.a.token') });
     assertChallenge(forged, registry(), 'a malformed token');
 
-    const r = await skopeoResult([
-      'copy',
-      '--dest-creds',
-      'alice:wrong',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${registry().host}/team/wrong:v1`,
-    ]);
+    const r = await skopeoResult(
+      skopeoPushArgs(layout.dir, 'v1', `${registry().host}/team/wrong:v1`, { creds: 'alice:wrong' }),
+    );
     assert.notEqual(r.code, 0, 'skopeo with a wrong password must fail');
     assert.match(r.stderr, /401|unauthorized|authentication required/i, r.stderr);
   });
 
   test('a pull-only user may pull but pushing is 403 DENIED', async () => {
     const repo = uniqueName('team/readonly');
-    await skopeo([
-      'copy',
-      '--dest-creds',
-      'alice:alice-secret',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${registry().host}/${repo}:v1`,
-    ]);
+    await skopeoPush(layout.dir, 'v1', `${registry().host}/${repo}:v1`, { creds: 'alice:alice-secret' });
     await skopeo([
       'inspect',
       '--creds',
@@ -199,14 +174,9 @@ describe('registry token auth', () => {
     assert.equal(withToken.status, 403, withToken.body.toString());
     assert.equal(withToken.errorCode, 'DENIED');
 
-    const r = await skopeoResult([
-      'copy',
-      '--dest-creds',
-      'bob:bob-secret',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${registry().host}/${repo}:v2`,
-    ]);
+    const r = await skopeoResult(
+      skopeoPushArgs(layout.dir, 'v1', `${registry().host}/${repo}:v2`, { creds: 'bob:bob-secret' }),
+    );
     assert.notEqual(r.code, 0, 'skopeo push as a pull-only user must fail');
     assert.match(r.stderr, /denied|403/i, r.stderr);
     const tags = await request(`${registry().url}/v2/${repo}/tags/list`, {
@@ -230,14 +200,7 @@ describe('registry token auth', () => {
     const open = `public/${uniqueName('app')}`;
     const closed = uniqueName('private/app');
     for (const repo of [open, closed]) {
-      await skopeo([
-        'copy',
-        '--dest-creds',
-        'alice:alice-secret',
-        '--dest-tls-verify=false',
-        `oci:${layout.dir}:v1`,
-        `docker://${registry().host}/${repo}:v1`,
-      ]);
+      await skopeoPush(layout.dir, 'v1', `${registry().host}/${repo}:v1`, { creds: 'alice:alice-secret' });
     }
     const beforePattern = await request(`${registry().url}/v2/${open}/manifests/v1`, {
       headers: { accept: layout.mediaType },
@@ -248,16 +211,8 @@ describe('registry token auth', () => {
     assert.match(await registry().daemon.ok(['registry', 'anonymous-pull', 'ls']), /^public\/\*$/m);
     try {
       const out = join(work, uniqueName('anonymous'));
-      await skopeo([
-        'copy',
-        '--src-tls-verify=false',
-        `docker://${registry().host}/${open}:v1`,
-        `oci:${out}:v1`,
-      ]);
-      const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
-        manifests: { digest: string }[];
-      };
-      assert.equal(index.manifests[0]?.digest, layout.digest);
+      await skopeoPull(`${registry().host}/${open}:v1`, out, 'v1');
+      assert.equal(await layoutDigest(out), layout.digest);
 
       const anonymousToken = tokenOf(await token(registry(), `repository:${open}:pull,push`));
       const get = await request(`${registry().url}/v2/${open}/manifests/v1`, {
@@ -329,14 +284,7 @@ describe('registry TLS (--registry-tls-self-signed)', () => {
 
     await addUser(reg, 'alice', 'alice-secret');
     const repo = uniqueName('tls/app');
-    await skopeo([
-      'copy',
-      '--dest-creds',
-      'alice:alice-secret',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${reg.host}/${repo}:v1`,
-    ]);
+    await skopeoPush(layout.dir, 'v1', `${reg.host}/${repo}:v1`, { creds: 'alice:alice-secret' });
     const raw = await skopeo([
       'inspect',
       '--raw',

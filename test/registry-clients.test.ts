@@ -13,9 +13,11 @@ import type { ImageRecord, Platform } from '../src/image/image-types.ts';
 import { type RunOptions, startDaemon, type TestDaemon, uniqueName } from './harness.ts';
 import {
   hostPlatform,
+  layoutDigest,
   makeOciLayout,
   type RunningRegistry,
-  skopeo,
+  skopeoPull,
+  skopeoPush,
   startDistributionRegistry,
   useRegistryDaemon,
 } from './registry-fixtures.ts';
@@ -80,14 +82,7 @@ describe('real clients against marina and docker-registry', () => {
       seed: 11,
     });
     const reference = `${host}/${uniqueName('layout/app')}:v1`;
-    await skopeo([
-      'copy',
-      '--dest-creds',
-      'alice:alice-secret',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${reference}`,
-    ]);
+    await skopeoPush(layout.dir, 'v1', reference, { creds: 'alice:alice-secret' });
     await daemon.ok(['pull', reference], cliEnv);
     const record = await inspectImage(daemon, reference);
     assert.equal(record.id, layout.images[0]!.configDigest);
@@ -112,18 +107,8 @@ describe('real clients against marina and docker-registry', () => {
     assert.equal((await second.ok(['run', '--rm', reference, 'echo', 'hi'], cliEnv)).trim(), 'hi');
 
     const out = join(work, uniqueName('skopeo-out'));
-    await skopeo([
-      'copy',
-      '--src-creds',
-      'alice:alice-secret',
-      '--src-tls-verify=false',
-      `docker://${reference}`,
-      `oci:${out}:1`,
-    ]);
-    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
-      manifests: { digest: string }[];
-    };
-    assert.equal(index.manifests[0]?.digest, local.manifestDigest);
+    await skopeoPull(reference, out, '1', { creds: 'alice:alice-secret' });
+    assert.equal(await layoutDigest(out), local.manifestDigest);
     for (const layer of local.manifest.layers) {
       const bytes = await readFile(join(out, 'blobs', 'sha256', layer.digest.slice(7)));
       assert.equal(bytes.length, layer.size, `layer ${layer.digest} came whole`);
@@ -140,7 +125,7 @@ describe('real clients against marina and docker-registry', () => {
       seed: 12,
     });
     const reference = `${distribution.host}/dist/app:v1`;
-    await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${reference}`]);
+    await skopeoPush(layout.dir, 'v1', reference);
     // No --insecure-registry: loopback falls back to plain HTTP after HTTPS fails, as with Docker.
     await daemon.ok(['pull', reference], cliEnv);
     const record = await inspectImage(daemon, reference);
@@ -158,15 +143,7 @@ describe('real clients against marina and docker-registry', () => {
       platforms: [other, hostPlatform()],
     });
     const repo = `${host}/${uniqueName('multi/app')}`;
-    await skopeo([
-      'copy',
-      '--all',
-      '--dest-creds',
-      'alice:alice-secret',
-      '--dest-tls-verify=false',
-      `oci:${layout.dir}:v1`,
-      `docker://${repo}:v1`,
-    ]);
+    await skopeoPush(layout.dir, 'v1', `${repo}:v1`, { creds: 'alice:alice-secret', all: true });
     const [otherImage, hostImage] = layout.images as [(typeof layout.images)[0], (typeof layout.images)[0]];
 
     await daemon.ok(['pull', `${repo}:v1`], cliEnv);

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createCipheriv, createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -177,6 +177,60 @@ export function skopeoResult(args: string[], options: { timeoutMs?: number; inpu
     timeoutMs: options.timeoutMs ?? 180_000,
     input: options.input,
   });
+}
+
+/**
+ * `skopeo copy` of an OCI layout's `tag` to `dest` (`HOST/REPO:TAG`), over plain HTTP or unverified TLS
+ * as loopback registries need. `creds` is `user:password`; `all` pushes every image of an index. For a
+ * push that must fail, pass these to {@link skopeoResult}.
+ */
+export function skopeoPushArgs(
+  layoutDir: string,
+  tag: string,
+  dest: string,
+  options: { creds?: string; all?: boolean } = {},
+): string[] {
+  return [
+    'copy',
+    ...(options.all ? ['--all'] : []),
+    ...(options.creds ? ['--dest-creds', options.creds] : []),
+    '--dest-tls-verify=false',
+    `oci:${layoutDir}:${tag}`,
+    `docker://${dest}`,
+  ];
+}
+
+export function skopeoPush(
+  layoutDir: string,
+  tag: string,
+  dest: string,
+  options?: { creds?: string; all?: boolean },
+): Promise<string> {
+  return skopeo(skopeoPushArgs(layoutDir, tag, dest, options));
+}
+
+/** `skopeo copy` of `src` (`HOST/REPO:TAG`) into an OCI layout at `outDir`, tagged `tag`; `creds` as on push. */
+export function skopeoPull(
+  src: string,
+  outDir: string,
+  tag: string,
+  options: { creds?: string } = {},
+): Promise<string> {
+  return skopeo([
+    'copy',
+    ...(options.creds ? ['--src-creds', options.creds] : []),
+    '--src-tls-verify=false',
+    `docker://${src}`,
+    `oci:${outDir}:${tag}`,
+  ]);
+}
+
+/** The digest the first entry of an OCI layout's index.json names: what a pull into `dir` wrote. */
+export async function layoutDigest(dir: string): Promise<string | undefined> {
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
+    manifests: { digest: string }[];
+  };
+  return index.manifests[0]?.digest;
 }
 
 // --- OCI image layouts ------------------------------------------------------------------------------
