@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cleanupRoot, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { cleanupRoot, projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
 import {
   makeOciLayout,
   type OciLayout,
@@ -20,6 +20,7 @@ import {
   startDistributionRegistry,
   startRegistryDaemon,
 } from '../test/registry-fixtures.ts';
+import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { markdownTable, summarize } from './stats.ts';
@@ -194,19 +195,14 @@ async function main(): Promise<void> {
     console.log(skopeoTable(samples, flags));
     console.log(`\n## marina pull from marina's registry into a second daemon (${flags.runs} runs)\n`);
     console.log(marinaPullTable(samples, flags));
-    const versions = await Promise.all(
-      [
-        ['skopeo', '--version'],
-        ['/usr/bin/docker-registry', '--version'],
-      ].map(async ([cmd, arg]) => (await runProcess(cmd!, [arg!])).stdout.trim().split('\n')[0]),
-    );
-    console.log(`\n${versions.join('; ')}; node ${process.version}`);
+    const versions = await versionsLine([
+      ['skopeo', '--version'],
+      ['/usr/bin/docker-registry', '--version'],
+    ]);
+    console.log(`\n${versions}`);
   } finally {
     await cleanup.run();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiClient, readJsonLines } from '../src/cli/client.ts';
 import type { ContainerRecord, ContainerSummary } from '../src/engine/container-types.ts';
-import { cleanupRoot, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { cleanupRoot, projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { type Anchor, preparePodman, prepareRuncFloor } from './image-anchors.ts';
@@ -212,19 +213,14 @@ async function main(): Promise<void> {
       ...(await manyContainers(client, daemon, flags.containers)),
     ];
     console.log(markdownTable(['measurement', 'value'], rows));
-    const versions = await Promise.all(
-      [
-        ['runc', '--version'],
-        ['podman', '--version'],
-      ].map(async ([cmd, arg]) => (await runProcess(cmd!, [arg!])).stdout.split('\n')[0]),
-    );
-    console.log(`\n${versions.join('; ')}; node ${process.version}`);
+    const versions = await versionsLine([
+      ['runc', '--version'],
+      ['podman', '--version'],
+    ]);
+    console.log(`\n${versions}`);
   } finally {
     await cleanup.run();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});
+runBench(main);
