@@ -31,6 +31,15 @@ export interface RegistryServerOptions {
   tls?: { cert: string; key: string };
 }
 
+const maxDrainBytes = 16 * 1024 * 1024;
+
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    req.once('end', resolve).once('close', resolve).once('error', () => resolve());
+    req.resume();
+  });
+}
+
 /** An OAuth2 token form is a few hundred bytes; this only bounds what a stray client can make us buffer. */
 const maxTokenFormBytes = 64 * 1024;
 
@@ -114,10 +123,13 @@ async function serve(
     }
     if (encoded.status >= 500) logger.error({ ...fields, err }, 'registry request failed');
     else logger.debug(fields, (err as Error).message);
+    // A client still sending a refused body (an oversized manifest, say) would see EPIPE instead of the
+    // answer if the connection closed under it: read small leftovers, close only for large ones.
+    if (!req.complete && Number(req.headers['content-length'] ?? Infinity) <= maxDrainBytes) await drain(req);
     res.writeHead(encoded.status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(encoded.body),
-      // An unread body (a refused chunk or manifest) could be large: close instead of draining it.
+      // An unread large body: close instead of reading it.
       ...(req.complete ? {} : { connection: 'close' }),
     });
     res.end(encoded.body);
