@@ -546,39 +546,28 @@ describe('registry spec (raw HTTP, --registry-auth none)', () => {
     const data = randomBytes(1024 * 1024);
     const digest = sha256Digest(data);
     const { hostname, port } = new URL(registry().url);
-    // A monolithic upload announcing the whole length, of which only half is ever sent.
-    await new Promise<void>((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => {
-        socket.write(
-          `POST /v2/${repo}/blobs/uploads/?digest=${digest} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
-            `Content-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\n\r\n`,
-        );
-        socket.write(data.subarray(0, data.length / 2), () => {
-          setTimeout(() => {
-            socket.destroy();
-            resolve();
-          }, 200);
+    // Sends `method path` announcing all of `data` but only its first half, then drops the connection.
+    const sendHalfAndDie = (method: string, path: string) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(
+            `${method} ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+              `Content-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\n\r\n`,
+          );
+          socket.write(data.subarray(0, data.length / 2), () => {
+            setTimeout(() => {
+              socket.destroy();
+              resolve();
+            }, 200);
+          });
         });
+        socket.on('error', reject);
       });
-      socket.on('error', reject);
-    });
+    // A monolithic upload announcing the whole length, of which only half is ever sent.
+    await sendHalfAndDie('POST', `/v2/${repo}/blobs/uploads/?digest=${digest}`);
     // And a chunked upload whose PATCH dies the same way.
     const at = new URL(location(await request(url(`/v2/${repo}/blobs/uploads/`), { method: 'POST' })));
-    await new Promise<void>((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => {
-        socket.write(
-          `PATCH ${at.pathname}${at.search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
-            `Content-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\n\r\n`,
-        );
-        socket.write(data.subarray(0, data.length / 2), () => {
-          setTimeout(() => {
-            socket.destroy();
-            resolve();
-          }, 200);
-        });
-      });
-      socket.on('error', reject);
-    });
+    await sendHalfAndDie('PATCH', `${at.pathname}${at.search}`);
     await new Promise((r) => setTimeout(r, 300));
     expectStatus(
       await request(url(`/v2/${repo}/blobs/${digest}`), { method: 'HEAD' }),
