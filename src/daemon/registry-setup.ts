@@ -77,11 +77,12 @@ export async function setUpRegistry(
   if (flags.addr === undefined) return parts;
 
   const { host, port } = parseListenAddress(flags.addr);
+  const tls = await tlsOf(root, host, flags);
   const server = createRegistryServer({
     distribution,
     auth: flags.auth === 'none' ? undefined : auth,
     logger: log,
-    tls: await tlsOf(root, host, flags),
+    tls,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
