@@ -2,20 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sha256Digest } from '../../content/digest.ts';
 import { MediaType } from '../../image/image-types.ts';
-import { registryCodeOf } from '../registry-errors.ts';
 import { baseMediaType, checkManifest, maxManifestBytes } from './manifest-check.ts';
+import { registryCodeThrownBy } from './test-support.ts';
 
 const d = (s: string) => sha256Digest(s);
 const desc = (mediaType: string, s: string) => ({ mediaType, digest: d(s), size: s.length });
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    return registryCodeOf(err);
-  }
-  return undefined;
-};
 
 const image = {
   schemaVersion: 2,
@@ -65,19 +57,19 @@ test('an index names manifests, not blobs; a Docker list without body mediaType 
 
 test('invalid manifests are refused with the spec codes', () => {
   assert.equal(
-    codeOf(() => checkManifest(MediaType.OciManifest, Buffer.from('{'))),
+    registryCodeThrownBy(() => checkManifest(MediaType.OciManifest, Buffer.from('{'))),
     'MANIFEST_INVALID',
   );
   assert.equal(
-    codeOf(() => checkManifest(MediaType.OciManifest, Buffer.from('[]'))),
+    registryCodeThrownBy(() => checkManifest(MediaType.OciManifest, Buffer.from('[]'))),
     'MANIFEST_INVALID',
   );
   assert.equal(
-    codeOf(() => checkManifest(MediaType.OciManifest, json({ ...image, schemaVersion: 1 }))),
+    registryCodeThrownBy(() => checkManifest(MediaType.OciManifest, json({ ...image, schemaVersion: 1 }))),
     'MANIFEST_INVALID',
   );
   assert.equal(
-    codeOf(() =>
+    registryCodeThrownBy(() =>
       checkManifest(
         MediaType.OciManifest,
         json({ ...image, layers: [{ mediaType: 'x', digest: 'sha256:zz', size: 1 }] }),
@@ -86,21 +78,23 @@ test('invalid manifests are refused with the spec codes', () => {
     'MANIFEST_INVALID',
   );
   assert.equal(
-    codeOf(() => checkManifest(MediaType.OciIndex, json(image))),
+    registryCodeThrownBy(() => checkManifest(MediaType.OciIndex, json(image))),
     'MANIFEST_INVALID',
     'Content-Type contradicts body',
   );
   assert.equal(
-    codeOf(() => checkManifest('application/json', json({ ...image, mediaType: undefined }))),
+    registryCodeThrownBy(() => checkManifest('application/json', json({ ...image, mediaType: undefined }))),
     'MANIFEST_INVALID',
   );
   assert.equal(
-    codeOf(() => checkManifest(MediaType.OciManifest, json({ ...image, subject: { digest: 'nope' } }))),
+    registryCodeThrownBy(() =>
+      checkManifest(MediaType.OciManifest, json({ ...image, subject: { digest: 'nope' } })),
+    ),
     'MANIFEST_INVALID',
   );
   const big = Buffer.alloc(maxManifestBytes + 1, 0x20);
   assert.equal(
-    codeOf(() => checkManifest(MediaType.OciManifest, big)),
+    registryCodeThrownBy(() => checkManifest(MediaType.OciManifest, big)),
     'MANIFEST_TOO_LARGE',
   );
 });

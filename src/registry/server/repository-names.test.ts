@@ -1,30 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { registryCodeOf } from '../registry-errors.ts';
 import { checkDigest, checkRepositoryName, checkTag, parseManifestReference } from './repository-names.ts';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    return registryCodeOf(err);
-  }
-  return undefined;
-};
+import { registryCodeThrownBy } from './test-support.ts';
 
 test('repository names follow the distribution grammar', () => {
   for (const ok of ['a', 'library/busybox', 'a.b/c_d/e__f/g--h', 'x0/y1/z2'])
     assert.equal(checkRepositoryName(ok), ok);
   for (const bad of ['', 'A', 'a/', '/a', 'a//b', 'a..b', 'a___b', '-a', 'a-', 'a:b', 'a/.b']) {
     assert.equal(
-      codeOf(() => checkRepositoryName(bad)),
+      registryCodeThrownBy(() => checkRepositoryName(bad)),
       'NAME_INVALID',
       bad,
     );
   }
   assert.equal(checkRepositoryName(`${'a/'.repeat(127)}a`).length, 255);
   assert.equal(
-    codeOf(() => checkRepositoryName(`${'a/'.repeat(127)}ab`)),
+    registryCodeThrownBy(() => checkRepositoryName(`${'a/'.repeat(127)}ab`)),
     'NAME_INVALID',
   );
 });
@@ -33,7 +24,7 @@ test('tags: 1 to 128 characters, not starting with . or -', () => {
   for (const ok of ['latest', 'v1.0-rc_1', '_x', 'A'.repeat(128)]) assert.equal(checkTag(ok), ok);
   for (const bad of ['', '.x', '-x', 'a/b', 'a:b', 'A'.repeat(129)])
     assert.equal(
-      codeOf(() => checkTag(bad)),
+      registryCodeThrownBy(() => checkTag(bad)),
       'TAG_INVALID',
       bad,
     );
@@ -44,15 +35,15 @@ test('a manifest reference is a digest when it has an algorithm, else a tag', ()
   assert.deepEqual(parseManifestReference(digest), { digest });
   assert.deepEqual(parseManifestReference('v1'), { tag: 'v1' });
   assert.equal(
-    codeOf(() => parseManifestReference(`sha512:${'a'.repeat(128)}`)),
+    registryCodeThrownBy(() => parseManifestReference(`sha512:${'a'.repeat(128)}`)),
     'DIGEST_INVALID',
   );
   assert.equal(
-    codeOf(() => parseManifestReference('-x')),
+    registryCodeThrownBy(() => parseManifestReference('-x')),
     'TAG_INVALID',
   );
   assert.equal(
-    codeOf(() => checkDigest(`sha256:${'A'.repeat(64)}`)),
+    registryCodeThrownBy(() => checkDigest(`sha256:${'A'.repeat(64)}`)),
     'DIGEST_INVALID',
   );
 });
