@@ -153,7 +153,12 @@ export class FileContentStore implements ContentStore {
     options: { start?: number; end?: number },
   ): AsyncGenerator<Buffer> {
     try {
-      yield* createReadStream(this.path(digest), { start: options.start, end: options.end });
+      // Large reads: 1 MiB chunks cost far fewer event-loop turns than the default 64 KiB when serving layers.
+      yield* createReadStream(this.path(digest), {
+        start: options.start,
+        end: options.end,
+        highWaterMark: 1024 * 1024,
+      });
     } catch (err) {
       // Same NotFound as `read`, instead of a bare ENOENT.
       throw isNoEntry(err) ? missingBlob(digest) : err;
