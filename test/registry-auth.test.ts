@@ -5,6 +5,8 @@
  * anonymous pull per repository pattern, and TLS with a self-signed certificate.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -295,5 +297,62 @@ describe('registry TLS (--registry-tls-self-signed)', () => {
     ]);
     const manifest = JSON.parse(raw) as { layers: unknown[] };
     assert.equal(manifest.layers.length, 2);
+  });
+});
+
+describe('registry TLS with a given certificate (--registry-tls-cert, --registry-tls-key)', () => {
+  // Made before the daemon starts: the flags name these files.
+  const certDir = mkdtempSync(join(tmpdir(), 'marina-registry-cert-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(certDir, 'server-key.pem'),
+      '-out',
+      join(certDir, 'ca.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
+  after(() => rm(certDir, { recursive: true, force: true }));
+  const registry = useRegistryDaemon({
+    seedBusybox: false,
+    tls: true,
+    args: [
+      '--registry-auth',
+      'none',
+      '--registry-tls-cert',
+      join(certDir, 'ca.crt'),
+      '--registry-tls-key',
+      join(certDir, 'server-key.pem'),
+    ],
+  });
+
+  test('serves that certificate: skopeo verifying it against the CA pushes and reads back', async () => {
+    const reg = registry();
+    const repo = uniqueName('tls/given');
+    await skopeo([
+      'copy',
+      '--dest-cert-dir',
+      certDir,
+      `oci:${layout.dir}:v1`,
+      `docker://${reg.host}/${repo}:v1`,
+    ]);
+    const raw = await skopeo(['inspect', '--raw', '--cert-dir', certDir, `docker://${reg.host}/${repo}:v1`]);
+    assert.equal((JSON.parse(raw) as { layers: unknown[] }).layers.length, 2);
+    const unverified = await skopeoResult(['inspect', '--raw', `docker://${reg.host}/${repo}:v1`]);
+    assert.notEqual(unverified.code, 0, 'without the CA, a verifying client refuses the certificate');
   });
 });
