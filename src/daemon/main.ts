@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     server.close();
     registry.server?.close();
     registry.server?.closeAllConnections();
+    registry.transfer.close();
     // Streams such as events and follow keep connections open; they end with the daemon.
     server.closeAllConnections();
     try {

@@ -28,7 +28,7 @@ export interface RegistryFlags {
 }
 
 export interface RegistryParts {
-  transfer: ApiContext['transfer'];
+  transfer: RegistryClient;
   registry: ApiContext['registry'];
   /** Listening when `addr` was given. */
   server: Server | undefined;

@@ -16,7 +16,8 @@ const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const domainPattern = new RegExp(
   `^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
 );
-const tagPattern = /^[\w][\w.-]{0,127}$/;
+/** The OCI Distribution spec's tag grammar, shared with the registry server. */
+export const tagPattern = /^[\w][\w.-]{0,127}$/;
 const idLikePattern = /^[a-f0-9]{64}$/;
 
 export interface ImageReference {

@@ -5,12 +5,12 @@
  */
 import type { Digest } from '../../content/content-store.ts';
 import { isDigest } from '../../content/digest.ts';
+import { tagPattern } from '../../image/reference.ts';
 import { registryError } from '../registry-errors.ts';
 
 // The spec's name grammar: path components of lowercase alphanumerics joined by `.`, `_`, `__` or dashes.
 const namePattern = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const maxNameLength = 255;
-const tagPattern = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 export function checkRepositoryName(name: string): string {
   if (name.length > maxNameLength) {
