@@ -5,10 +5,11 @@
  * use are kept as they were.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { invalid } from '../errors.ts';
+import { readTextIfPresent } from '../read-text.ts';
 import type { RegistryCredentials } from '../registry/client/image-transfer.ts';
 
 export interface AuthEntry {
@@ -30,14 +31,8 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function readConfig(path: string): Promise<DockerConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
-  }
-  if (text.trim() === '') return {};
+  const text = await readTextIfPresent(path);
+  if (text === undefined || text.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -8,6 +8,7 @@ import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { isMarinaError, MarinaError } from '../../errors.ts';
+import { readTextIfPresent } from '../../read-text.ts';
 import { runChecked } from '../../run-command.ts';
 
 export interface SelfSignedCertificate {
@@ -52,22 +53,16 @@ export function isReusable(
   }
 }
 
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 export async function ensureSelfSignedCertificate(
   dir: string,
   hosts: string[],
 ): Promise<SelfSignedCertificate> {
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
-  const [existingCert, existingKey] = await Promise.all([readIfPresent(certPath), readIfPresent(keyPath)]);
+  const [existingCert, existingKey] = await Promise.all([
+    readTextIfPresent(certPath),
+    readTextIfPresent(keyPath),
+  ]);
   if (
     existingCert !== undefined &&
     existingKey !== undefined &&

@@ -10,9 +10,10 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MarinaError } from '../../../errors.ts';
+import { readTextIfPresent } from '../../../read-text.ts';
 
 export const signingKeyFile = 'token-signing-key.pem';
 
@@ -23,7 +24,7 @@ export interface SigningKeys {
 
 export async function loadOrCreateSigningKey(dir: string): Promise<SigningKeys> {
   const path = join(dir, signingKeyFile);
-  const pem = (await readExisting(path)) ?? (await createKeyFile(dir, path));
+  const pem = (await readTextIfPresent(path)) ?? (await createKeyFile(dir, path));
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
@@ -41,15 +42,6 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKeys> 
     );
   }
   return { privateKey, publicKey: createPublicKey(privateKey) };
-}
-
-async function readExisting(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 async function createKeyFile(dir: string, path: string): Promise<string> {
