@@ -3,29 +3,24 @@
  * the collector's lease, stores manifest and config, downloads the layers three at a time (resumable,
  * verified) and records the image. Nothing is recorded unless every blob checked out.
  */
-import type { Logger } from 'pino';
 import type { ContentCollector } from '../../content/content-collector.ts';
-import type { ContentStore, Digest } from '../../content/content-store.ts';
+import type { Digest } from '../../content/content-store.ts';
 import { invalid, isMarinaError } from '../../errors.ts';
 import { decodeIndex, decodeManifest, isIndexMediaType } from '../../image/image-json.ts';
 import type { Descriptor, ImageRecord } from '../../image/image-types.ts';
 import { familiarizeReference, formatReference, parseReference } from '../../image/reference.ts';
 import { downloadBlob } from './blob-download.ts';
-import type { ImageTarget, PullOptions } from './image-transfer.ts';
+import type { PullOptions } from './image-transfer.ts';
 import { fetchManifest } from './manifest-fetch.ts';
 import { hostPlatform, parsePlatform, selectPlatformManifest } from './platform.ts';
 import { registryErrorFromResponse } from './registry-error-body.ts';
 import { readBody } from './registry-http.ts';
 import { registryHost } from './registry-host.ts';
-import type { RegistrySession, SessionOptions } from './registry-session.ts';
-import { forEachLimited, shortDigest } from './transfer-util.ts';
+import { forEachLimited, shortDigest, type TransferContext } from './transfer-util.ts';
 
-export interface PullContext {
-  content: ContentStore;
+/** A pull also writes blobs, under the collector's lease. */
+export interface PullContext extends TransferContext {
   collector: ContentCollector;
-  images: ImageTarget;
-  logger: Logger;
-  session: (options: SessionOptions) => RegistrySession;
 }
 
 const layerConcurrency = 3;

@@ -4,31 +4,23 @@
  * exactly as stored, so that the registry's digest is the local one.
  */
 import { Readable } from 'node:stream';
-import type { Logger } from 'pino';
 import type { ContentStore, Digest } from '../../content/content-store.ts';
 import { MarinaError } from '../../errors.ts';
 import { type Descriptor, MediaType } from '../../image/image-types.ts';
 import { formatReference, parseReference } from '../../image/reference.ts';
-import type { ImageTarget, PushOptions, TransferProgress } from './image-transfer.ts';
+import type { PushOptions, TransferProgress } from './image-transfer.ts';
 import { registryErrorFromResponse } from './registry-error-body.ts';
 import { type HttpResponse, readBody } from './registry-http.ts';
 import { registryHost } from './registry-host.ts';
-import type { RegistrySession, SessionOptions } from './registry-session.ts';
-import { forEachLimited, metered, shortDigest } from './transfer-util.ts';
-
-export interface PushContext {
-  content: ContentStore;
-  images: ImageTarget;
-  logger: Logger;
-  session: (options: SessionOptions) => RegistrySession;
-}
+import type { RegistrySession } from './registry-session.ts';
+import { forEachLimited, metered, shortDigest, type TransferContext } from './transfer-util.ts';
 
 const blobConcurrency = 3;
 /** Up to this size a blob goes in the closing PUT; bigger ones are streamed by PATCH first. */
 const monolithicLimit = 16 * 1024 * 1024;
 
 export async function pushImage(
-  context: PushContext,
+  context: TransferContext,
   reference: string,
   options: PushOptions = {},
 ): Promise<{ digest: Digest; size: number }> {

@@ -15,7 +15,7 @@ import type {
 } from './image-transfer.ts';
 import { loginToRegistry } from './login.ts';
 import { type PullContext, pullImage } from './pull.ts';
-import { type PushContext, pushImage } from './push.ts';
+import { pushImage } from './push.ts';
 import { RegistryHttp } from './registry-http.ts';
 import { AuthCache, RegistrySession, type SessionOptions } from './registry-session.ts';
 
@@ -33,7 +33,7 @@ export interface RegistryClientOptions {
 export class RegistryClient implements ImageTransfer {
   private readonly http: RegistryHttp;
   private readonly cache = new AuthCache();
-  private readonly context: PullContext & PushContext;
+  private readonly context: PullContext;
 
   constructor(options: RegistryClientOptions) {
     this.http = new RegistryHttp(options);

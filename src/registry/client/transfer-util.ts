@@ -1,4 +1,16 @@
-/** Small helpers pull and push share: bounded concurrency and throttled byte counting. */
+/** What pull and push share: the parts they work with, bounded concurrency and throttled byte counting. */
+import type { Logger } from 'pino';
+import type { ContentStore } from '../../content/content-store.ts';
+import type { ImageTarget } from './image-transfer.ts';
+import type { RegistrySession, SessionOptions } from './registry-session.ts';
+
+/** The engine's storage and a way to talk to a registry, as a pull or push uses them. */
+export interface TransferContext {
+  content: ContentStore;
+  images: ImageTarget;
+  logger: Logger;
+  session: (options: SessionOptions) => RegistrySession;
+}
 
 /**
  * Runs `fn` over `items`, at most `limit` at a time. On the first failure no new item starts; the
