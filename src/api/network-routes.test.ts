@@ -1,12 +1,10 @@
-/** The network routes over a real HTTP server on loopback, with a stand-in engine that records its calls. */
+/** The network routes over a real API server on a unix socket, with a stand-in engine that records its calls. */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { pino } from 'pino';
 import type { Engine } from '../engine/services.ts';
 import { notFound } from '../errors.ts';
 import type { NetworkService } from '../network/network-service.ts';
-import { type ApiContext, createApiServer } from './server.ts';
+import { callApi, jsonOf, serveTestApi } from './test-api.ts';
 
 const network = { id: 'n'.repeat(64), name: 'backend', driver: 'bridge', subnet: '10.210.1.0/24' };
 const containers: Record<string, { id: string; name: string; state: { running: boolean; pid: number } }> = {
@@ -52,28 +50,10 @@ function standInEngine() {
 }
 
 async function withServer(t: import('node:test').TestContext, engine: Engine) {
-  const server = createApiServer({
-    engine,
-    logger: pino({ level: 'silent' }),
-    version: 'test',
-    seedImage: async () => ({ reference: 'x' }),
-    // Not reached by these routes.
-    transfer: {} as ApiContext['transfer'],
-    registry: {} as ApiContext['registry'],
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const socketPath = await serveTestApi(t, { engine });
   return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    const answer = await callApi(socketPath, method, path, { body });
+    return { status: answer.status, json: jsonOf(answer) as Record<string, unknown> | undefined };
   };
 }
 

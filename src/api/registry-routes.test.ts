@@ -3,12 +3,8 @@
  * the NDJSON pull/push stream (progress, result, error line), abort when the client leaves, body validation.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { pino } from 'pino';
 import type { Engine } from '../engine/services.ts';
 import { MarinaError, notFound } from '../errors.ts';
 import type { ImageRecord } from '../image/image-types.ts';
@@ -16,7 +12,7 @@ import type { ImageTransfer, PullOptions } from '../registry/client/image-transf
 import type { RegistryAccessAdmin } from '../registry/server/auth/authorizer.ts';
 import type { Distribution, GcOptions } from '../registry/server/distribution.ts';
 import { decodeRegistryAuth } from './registry-routes.ts';
-import { createApiServer } from './server.ts';
+import { callApi, serveTestApi } from './test-api.ts';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const digest = `sha256:${'a'.repeat(64)}`;
@@ -108,40 +104,8 @@ async function withServer(t: TestContext): Promise<{ socketPath: string; fixture
       },
     },
   } as unknown as Engine;
-  const dir = mkdtempSync(join(tmpdir(), 'marina-registry-api-'));
-  const socketPath = join(dir, 'api.sock');
-  const server = createApiServer({
-    engine,
-    logger: pino({ level: 'silent' }),
-    version: 'test',
-    seedImage: async () => ({ reference: 'x' }),
-    transfer,
-    registry: { distribution, access },
-  });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const socketPath = await serveTestApi(t, { engine, transfer, registry: { distribution, access } });
   return { socketPath, fixture };
-}
-
-function call(
-  socketPath: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string> } = {},
-) {
-  return new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: options.headers }, async (res) => {
-      let text = '';
-      for await (const chunk of res) text += chunk;
-      resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text });
-    });
-    req.on('error', reject);
-    req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
-  });
 }
 
 const lines = (text: string) =>
@@ -153,7 +117,7 @@ const lines = (text: string) =>
 test('pull streams progress lines and a result, with the decoded credentials and platform', async (t) => {
   const { socketPath, fixture } = await withServer(t);
   const auth = b64url({ username: 'u', password: 'p', serveraddress: 'docker.io' });
-  const res = await call(socketPath, 'POST', '/v1/images/pull?ref=busybox&platform=linux/arm64', {
+  const res = await callApi(socketPath, 'POST', '/v1/images/pull?ref=busybox&platform=linux/arm64', {
     headers: { 'x-registry-auth': auth },
   });
   assert.equal(res.status, 200);
@@ -170,7 +134,7 @@ test('pull streams progress lines and a result, with the decoded credentials and
 
 test('a failure after the stream started is the last line; bad input is a plain 400 before it', async (t) => {
   const { socketPath, fixture } = await withServer(t);
-  const failed = await call(socketPath, 'POST', '/v1/images/pull?ref=missing');
+  const failed = await callApi(socketPath, 'POST', '/v1/images/pull?ref=missing');
   assert.equal(failed.status, 200);
   assert.deepEqual(lines(failed.text).at(-1), { code: 'NotFound', message: 'manifest unknown: missing' });
   for (const path of [
@@ -178,11 +142,11 @@ test('a failure after the stream started is the last line; bad input is a plain 
     '/v1/images/pull?ref=UPPER',
     '/v1/images/pull?ref=busybox&platform=linux',
   ]) {
-    const res = await call(socketPath, 'POST', path);
+    const res = await callApi(socketPath, 'POST', path);
     assert.equal(res.status, 400, path);
     assert.equal(JSON.parse(res.text).code, 'Invalid', path);
   }
-  const badAuth = await call(socketPath, 'POST', '/v1/images/pull?ref=busybox', {
+  const badAuth = await callApi(socketPath, 'POST', '/v1/images/pull?ref=busybox', {
     headers: { 'x-registry-auth': 'bm90IGpzb24' },
   });
   assert.equal(badAuth.status, 400);
@@ -192,9 +156,9 @@ test('a failure after the stream started is the last line; bad input is a plain 
 
 test('push of a missing image is a 404; of a present one a stream ending in the digest', async (t) => {
   const { socketPath } = await withServer(t);
-  const missing = await call(socketPath, 'POST', '/v1/images/push?ref=localhost:5000/nope:1');
+  const missing = await callApi(socketPath, 'POST', '/v1/images/push?ref=localhost:5000/nope:1');
   assert.equal(missing.status, 404);
-  const pushed = await call(socketPath, 'POST', '/v1/images/push?ref=localhost:5000/app:1');
+  const pushed = await callApi(socketPath, 'POST', '/v1/images/push?ref=localhost:5000/app:1');
   assert.deepEqual(lines(pushed.text), [
     { result: { reference: 'localhost:5000/app:1', digest, size: 527 } },
   ]);
@@ -219,36 +183,36 @@ test('the transfer is aborted when the client goes away', { timeout: 5000 }, asy
 
 test('login, users and gc validate their input and pass it on', async (t) => {
   const { socketPath, fixture } = await withServer(t);
-  const ok = await call(socketPath, 'POST', '/v1/auth', {
+  const ok = await callApi(socketPath, 'POST', '/v1/auth', {
     body: { serveraddress: 'localhost:5000', username: 'u', password: 'right' },
   });
   assert.deepEqual(
     { status: ok.status, body: JSON.parse(ok.text) },
     { status: 200, body: { status: 'Login Succeeded' } },
   );
-  const wrong = await call(socketPath, 'POST', '/v1/auth', {
+  const wrong = await callApi(socketPath, 'POST', '/v1/auth', {
     body: { serveraddress: 'localhost:5000', username: 'u', password: 'wrong' },
   });
   assert.equal(wrong.status, 401);
-  const noServer = await call(socketPath, 'POST', '/v1/auth', { body: { username: 'u', password: 'p' } });
+  const noServer = await callApi(socketPath, 'POST', '/v1/auth', { body: { username: 'u', password: 'p' } });
   assert.equal(noServer.status, 400);
   assert.deepEqual(JSON.parse(noServer.text).details, { field: 'serveraddress' });
 
-  const added = await call(socketPath, 'POST', '/v1/registry/users', {
+  const added = await callApi(socketPath, 'POST', '/v1/registry/users', {
     body: { name: 'ci', password: 'secret', pullOnly: true },
   });
   assert.equal(added.status, 201);
   assert.deepEqual(fixture.users, [{ name: 'ci', password: 'secret', pullOnly: true }]);
-  const typo = await call(socketPath, 'POST', '/v1/registry/users', {
+  const typo = await callApi(socketPath, 'POST', '/v1/registry/users', {
     body: { name: 'x', password: 'y', pullonly: true },
   });
   assert.equal(typo.status, 400);
 
-  await call(socketPath, 'POST', '/v1/registry/gc');
-  await call(socketPath, 'POST', '/v1/registry/gc?minAge=0&untagged=1&dryRun=1');
+  await callApi(socketPath, 'POST', '/v1/registry/gc');
+  await callApi(socketPath, 'POST', '/v1/registry/gc?minAge=0&untagged=1&dryRun=1');
   assert.deepEqual(fixture.gc, [
     { minAgeSeconds: 600, untagged: false, dryRun: false },
     { minAgeSeconds: 0, untagged: true, dryRun: true },
   ]);
-  assert.equal((await call(socketPath, 'POST', '/v1/registry/gc?minAge=-1')).status, 400);
+  assert.equal((await callApi(socketPath, 'POST', '/v1/registry/gc?minAge=-1')).status, 400);
 });

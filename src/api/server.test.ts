@@ -3,18 +3,14 @@
  * contract (headers before the exit), and the hijacked stdio stream in both directions.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { pino } from 'pino';
 import type { AttachedStdio, Engine } from '../engine/services.ts';
 import { notFound } from '../errors.ts';
-import { type ApiContext, createApiServer } from './server.ts';
 import { FrameDecoder } from './stdio-framing.ts';
+import { callApi, jsonOf, serveTestApi } from './test-api.ts';
 
 function standInEngine() {
   let exit: (code: number) => void = () => {};
@@ -31,40 +27,16 @@ function standInEngine() {
   return { engine: { containers } as unknown as Engine, exit: (code: number) => exit(code), stdin, output };
 }
 
-async function withServer(t: import('node:test').TestContext, engine: Engine) {
-  const dir = mkdtempSync(join(tmpdir(), 'marina-api-'));
-  const socketPath = join(dir, 'api.sock');
-  const server = createApiServer({
-    engine,
-    logger: pino({ level: 'silent' }),
-    version: 'test',
-    seedImage: async () => ({ reference: 'x' }),
-    // Not reached by these routes.
-    transfer: {} as ApiContext['transfer'],
-    registry: {} as ApiContext['registry'],
-  });
-  await new Promise<void>((r) => server.listen(socketPath, r));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return socketPath;
+function withServer(t: import('node:test').TestContext, engine: Engine) {
+  return serveTestApi(t, { engine });
 }
 
-function call(socketPath: string, method: string, path: string, body?: unknown) {
-  return new Promise<{ status: number; json: unknown }>((resolve, reject) => {
-    const req = request(
-      { socketPath, method, path, headers: { 'content-type': 'application/json' } },
-      async (res) => {
-        let text = '';
-        for await (const chunk of res) text += chunk;
-        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
+async function call(socketPath: string, method: string, path: string, body?: unknown) {
+  const answer = await callApi(socketPath, method, path, {
+    body,
+    headers: { 'content-type': 'application/json' },
   });
+  return { status: answer.status, json: jsonOf(answer) };
 }
 
 test('errors carry the status of their code and a {code, message} body', async (t) => {
