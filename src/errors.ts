@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'Forbidden' // credentials fine, action not allowed
   | 'Unavailable' // a dependency is not there: daemon down, runc missing
   | 'Unsupported' // a valid request Marina does not implement
+  | 'BuildFailed' // a build step ran and failed (a RUN exited non-zero); details name the step and exit code
   | 'Internal'; // a bug or an unexpected system failure
 
 const httpStatusByCode: Record<ErrorCode, number> = {
@@ -23,6 +24,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   Conflict: 409,
   NotModified: 304,
   Unsupported: 501,
+  BuildFailed: 422,
   Unavailable: 503,
   Internal: 500,
 };
