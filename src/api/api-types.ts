@@ -1,6 +1,7 @@
 /** What every handler receives, and the two kinds of route: ordinary HTTP and hijacked (HTTP Upgrade). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { BuildService } from '../build/build-service.ts';
 import type { AttachedStdio, Engine } from '../engine/services.ts';
 import type { ImageTransfer } from '../registry/client/image-transfer.ts';
 import type { RegistryAccessAdmin } from '../registry/server/auth/authorizer.ts';
@@ -18,6 +19,8 @@ export interface ApiContext {
   transfer: ImageTransfer;
   /** The built-in registry's storage and access (kept even when it does not listen: users can be set up first). */
   registry: { distribution: Distribution; access: RegistryAccessAdmin };
+  /** Dockerfile builds (`POST /v1/build`). */
+  builds: BuildService;
 }
 
 export interface HttpCall {

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { asMarinaError, MarinaError } from '../errors.ts';
 import type { ApiContext, Route } from './api-types.ts';
+import { addBuildRoutes } from './build-routes.ts';
 import { addContainerRoutes } from './container-routes.ts';
 import { bridgeStdio, isUpgradeRequest, rejectUpgrade } from './hijack.ts';
 import { sendError } from './http-io.ts';
@@ -25,6 +26,7 @@ export function buildRouter(): Router<Route> {
   addVolumeRoutes(router);
   addNetworkRoutes(router);
   addRegistryRoutes(router);
+  addBuildRoutes(router);
   return router;
 }
 

@@ -24,6 +24,7 @@ export async function serveTestApi(
     // Stand-ins for the parts a test's routes do not reach.
     transfer: {} as ApiContext['transfer'],
     registry: {} as ApiContext['registry'],
+    builds: {} as ApiContext['builds'],
     ...parts,
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
