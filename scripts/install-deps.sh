@@ -19,6 +19,9 @@ packages=(
   skopeo         # registry tests and bench/registry: a real OCI client pushing to and pulling from marina's registry
   docker-registry # registry tests and bench/registry: the CNCF distribution registry, the reference marina is measured against
   openssl        # --registry-tls-self-signed makes the registry's certificate with it
+  xz-utils       # marina build: ADD auto-extracts local .tar.xz archives, as Docker does
+  bzip2          # marina build: the same for .tar.bz2
+  buildah        # bench/build: the builder `marina build` is measured against
 )
 for arg in "$@"; do
   case "$arg" in
