@@ -1,5 +1,6 @@
 /** Promise wrappers for writing tar-stream entries in order. */
-import type tar from 'tar-stream';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
 
 export type EntryHeader = Partial<tar.Header> & { name: string };
 
@@ -28,4 +29,14 @@ export function addEntry(pack: tar.Pack, header: EntryHeader, data?: Buffer): Pr
     if (data === undefined) pack.entry(header, done);
     else pack.entry(header, data, done);
   });
+}
+
+/** A tar stream that `write` fills; it ends when `write` resolves and fails with its error. */
+export function packWith(write: (pack: tar.Pack) => Promise<void>): Readable {
+  const pack = tar.pack();
+  write(pack).then(
+    () => pack.finalize(),
+    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  return pack as unknown as Readable;
 }

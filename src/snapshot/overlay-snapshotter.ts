@@ -7,13 +7,17 @@
  *   containers/<key>/l/<i>          symlink to the i-th layer from the top (keeps mount options short)
  *   containers/<key>/{upper,work,merged}
  *
+ * Committing a snapshot moves its upper to layers/<hex>.tmp-<random>, converts it there to the form an
+ * unpack gives (see upper-diff.ts) and renames it into place: the same path as an unpack, the same guarantee.
+ *
  * A layer directory only ever appears by rename after its content was verified against the diff ID, and a
  * snapshot directory only by rename once complete, so a crash leaves temporaries, never half-made state.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { Digest } from '../content/content-store.ts';
 import { conflict, invalid, MarinaError, notFound } from '../errors.ts';
 import { applyLayer } from './apply-layer.ts';
@@ -22,6 +26,7 @@ import { HashingPassThrough, uncompressedStages } from './layer-stream.ts';
 import { emptyLowerDir, lowerLinkPath, mountPoints, overlayOptions } from './overlay-mount.ts';
 import { runChecked, runCommand } from '../run-command.ts';
 import type { LayerSource, Snapshotter } from './snapshotter.ts';
+import { convertUpperToLayer, packUpperDiff } from './upper-diff.ts';
 
 const diffIdPattern = /^sha256:[0-9a-f]{64}$/;
 const keyPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -164,6 +169,47 @@ export class OverlaySnapshotter implements Snapshotter {
     const upper = join(this.#snapshotDir(key), 'upper');
     if (!(await exists(upper))) throw notFound(`snapshot ${key} does not exist`);
     return bytesUnder(upper, new Set());
+  }
+
+  diff(key: string): Readable {
+    checkKey(key);
+    const upper = join(this.#snapshotDir(key), 'upper');
+    // Checked here so that a wrong key is a NotFound from the call, not a failure deep in the stream.
+    if (!existsSync(upper)) throw notFound(`snapshot ${key} does not exist`);
+    return packUpperDiff(upper);
+  }
+
+  commit(key: string, diffId: Digest): Promise<void> {
+    checkKey(key);
+    checkDiffId(diffId);
+    return this.#perKey.run(key, async () => {
+      const dir = this.#snapshotDir(key);
+      if (!(await exists(dir))) throw notFound(`snapshot ${key} does not exist`);
+      await this.#unmountNow(join(dir, 'merged'));
+      await this.#adoptUpper(join(dir, 'upper'), diffId);
+      await this.#removeViaTemporary(dir, this.#containersDir, `.${key}`);
+    });
+  }
+
+  /** Turns `upper` into the layer `diffId`, unless that layer is already unpacked (then `upper` is left as it is). */
+  async #adoptUpper(upper: string, diffId: Digest): Promise<void> {
+    const target = this.#layerDir(diffId);
+    if (await exists(target)) return;
+    await mkdir(this.#layersDir, { recursive: true });
+    const temp = this.#claimTemporary(this.#layersDir, hexOf(diffId));
+    try {
+      await rename(upper, temp);
+      await convertUpperToLayer(temp);
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { recursive: true, force: true });
+      // An unpack or commit of the same layer finished first: that is success.
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(target))) return;
+      throw err;
+    } finally {
+      this.#temporariesInUse.delete(temp);
+    }
   }
 
   #layerDir(diffId: Digest): string {

@@ -36,4 +36,12 @@ export interface Snapshotter {
   pruneLayers(keep: ReadonlySet<Digest>): Promise<Digest[]>;
   /** Bytes written in the upper directory of `key`. */
   usage(key: string): Promise<number>;
+  /** The changes of writable snapshot `key` as an OCI layer tar (uncompressed). Call it when nothing runs in it. */
+  diff(key: string): Readable;
+  /**
+   * Makes the upper of `key` the unpacked layer `diffId` (the sha256 of the tar `diff(key)` gave) and removes the
+   * snapshot: unmount, then rename the upper into layers/<hex> unless that layer is already unpacked. The layer
+   * looks exactly as if `ensureLayers` had unpacked that tar. NotFound if `key` does not exist.
+   */
+  commit(key: string, diffId: Digest): Promise<void>;
 }
