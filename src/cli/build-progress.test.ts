@@ -207,6 +207,7 @@ test('tty: lines are cut to the terminal width and the live area to its height',
   const shown = screen(h.out.progress);
   assert.equal(shown.length, 3);
   for (const line of shown) assert.ok(line.length <= 29, line);
+  assert.match(shown[0]!, / 0\.0s$/, 'the title is cut, not the time');
 });
 
 test('program output is made printable; the summary uses the familiar names docker prints', () => {

@@ -67,12 +67,10 @@ export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
  */
 export function printableLine(line: string): string {
   const afterReturn = line.replace(/\r+$/, '').split('\r').at(-1) ?? '';
-  return (
-    afterReturn
-      .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]/g, '')
-      .replace(/\t/g, '    ')
-      .replace(/[\x00-\x1f\x7f]/g, '')
-  );
+  return afterReturn
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]/g, '')
+    .replace(/\t/g, '    ')
+    .replace(/[\x00-\x1f\x7f]/g, '');
 }
 
 /** `Successfully built <id>` and one `Successfully tagged <name>` per tag, as `docker build` ends. */
@@ -85,13 +83,18 @@ export function summaryLines(imageId: string, tags: string[]): string[] {
 
 const cut = (line: string, width: number): string => (line.length > width ? line.slice(0, width) : line);
 
+/** `text` cut short rather than the time, which goes at the right edge. */
+const withTime = (text: string, time: string, width: number): string =>
+  `${cut(text, width - time.length - 1).padEnd(width - time.length)}${time}`;
+
 export function createBuildProgress(options: BuildProgressOptions): BuildProgress {
   const now = options.now ?? Date.now;
   const steps = new Map<string, Step>();
   const plain = options.mode === 'plain';
   const tty = options.mode === 'tty';
-  const width = Math.max(20, (options.columns ?? 80) - 1);
-  const maxLiveLines = Math.max(3, (options.rows ?? 24) - 2);
+  // A terminal that reports no size (0, as some pseudo-terminals do) gets the classic 80x24.
+  const width = Math.max(20, (options.columns || 80) - 1);
+  const maxLiveLines = Math.max(3, (options.rows || 24) - 2);
 
   // The tty view: lines finished since the last draw, printed once above the live area, and its height.
   let pendingLines: string[] = [];
@@ -111,9 +114,7 @@ export function createBuildProgress(options: BuildProgressOptions): BuildProgres
     const frame: string[] = [];
     for (const step of steps.values()) {
       if (step.done) continue;
-      const elapsed = seconds(now() - step.startedAt);
-      const head = ` => ${step.title}`;
-      frame.push(cut(`${head.padEnd(Math.max(head.length + 1, width - elapsed.length))}${elapsed}`, width));
+      frame.push(withTime(` => ${step.title}`, seconds(now() - step.startedAt), width));
       const tail = step.partial === '' ? step.output : [...step.output, printableLine(step.partial)];
       for (const line of tail.slice(-liveOutputLines)) frame.push(cut(` => => # ${line}`, width));
     }
@@ -169,7 +170,7 @@ export function createBuildProgress(options: BuildProgressOptions): BuildProgres
       emit(
         done.cached
           ? ` => CACHED ${step.title}`
-          : `${` => ${step.title}`.padEnd(width - 6)}${seconds(done.durationMs).padStart(6)}`,
+          : withTime(` => ${step.title}`, seconds(done.durationMs), width),
       );
     } else emit(done.cached ? `#${step.number} CACHED` : `#${step.number} DONE ${seconds(done.durationMs)}`);
     step.output = [];

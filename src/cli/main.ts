@@ -19,6 +19,7 @@ const { registerVolumeCommands } = await import('./volume-commands.ts');
 const { registerNetworkCommands } = await import('./network-commands.ts');
 const { registerSystemCommands } = await import('./system-commands.ts');
 const { registerRegistryCommands } = await import('./registry-commands.ts');
+const { registerBuildCommand } = await import('./build-command.ts');
 const { marinaVersion } = await import('../api/version.ts');
 
 const program = new Command('marina')
@@ -41,6 +42,7 @@ registerVolumeCommands(program);
 registerNetworkCommands(program);
 registerSystemCommands(program);
 registerRegistryCommands(program);
+registerBuildCommand(program);
 
 let exitCode = 0;
 try {
@@ -51,10 +53,11 @@ try {
     exitCode = err.exitCode === 0 ? 0 : 125;
   } else {
     const command = process.argv[2];
+    // Bad input to these is a usage error (125); a build that ran and failed exits 1 through Exit.
     exitCode =
       err instanceof Exit
         ? err.exitCode
-        : reportError(err, command === 'run' || command === 'create' ? 125 : 1);
+        : reportError(err, command === 'run' || command === 'create' || command === 'build' ? 125 : 1);
   }
 } finally {
   closeApi();
