@@ -20,12 +20,16 @@ export interface BuildContext extends SourceTree {
 export async function openDirectoryContext(path: string): Promise<BuildContext> {
   const root = resolve(path);
   const stats = await stat(root).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw notFound(`build context directory ${root} does not exist; give an existing directory`);
-    if (err.code === 'ENOTDIR') throw invalid(`build context ${root} is not a directory; give the directory to build from`);
+    if (err.code === 'ENOENT')
+      throw notFound(`build context directory ${root} does not exist; give an existing directory`);
+    if (err.code === 'ENOTDIR')
+      throw invalid(`build context ${root} is not a directory; give the directory to build from`);
     throw new MarinaError('Invalid', `cannot read the build context ${root}: ${err.message}`, { cause: err });
   });
   if (!stats.isDirectory()) {
-    throw invalid(`build context ${root} is not a directory; give the directory to build from (or a tar archive with -)`);
+    throw invalid(
+      `build context ${root} is not a directory; give the directory to build from (or a tar archive with -)`,
+    );
   }
   return contextAt(root, async () => {});
 }
@@ -60,6 +64,10 @@ async function readDockerignore(root: string): Promise<string> {
   try {
     return (await readTextIfPresent(path)) ?? '';
   } catch (err) {
-    throw new MarinaError('Invalid', `cannot read .dockerignore of the build context: ${(err as Error).message}`, { cause: err });
+    throw new MarinaError(
+      'Invalid',
+      `cannot read .dockerignore of the build context: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }

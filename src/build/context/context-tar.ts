@@ -38,8 +38,11 @@ export async function extractContextTar(source: Readable, root: string): Promise
     extract.destroy();
     await reading.catch(() => {});
     if (isMarinaError(err)) throw err;
-    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string') throw asMarinaError(err);
-    throw invalid(`the build context is not a readable tar archive (plain or gzip): ${(err as Error).message}`);
+    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string')
+      throw asMarinaError(err);
+    throw invalid(
+      `the build context is not a readable tar archive (plain or gzip): ${(err as Error).message}`,
+    );
   }
   await writer.finish();
 }
@@ -49,11 +52,15 @@ function entryPath(name: string, what: string): string {
   const quoted = JSON.stringify(name);
   if (name.includes('\0')) throw invalid(`build context ${what} ${quoted} contains a NUL byte`);
   if (name.startsWith('/')) {
-    throw invalid(`build context ${what} ${quoted} is an absolute path; a context archive must hold relative paths`);
+    throw invalid(
+      `build context ${what} ${quoted} is an absolute path; a context archive must hold relative paths`,
+    );
   }
   const segments = name.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) {
-    throw invalid(`build context ${what} ${quoted} contains "..", which could reach outside the context; pack the context without it`);
+    throw invalid(
+      `build context ${what} ${quoted} contains "..", which could reach outside the context; pack the context without it`,
+    );
   }
   return segments.join('/');
 }
@@ -172,7 +179,11 @@ class ContextWriter {
 
   async #writeFile(abs: string, body: AsyncIterable<Uint8Array>, mode: number, mtime: Date): Promise<void> {
     // O_EXCL with O_CREAT also refuses a symlink in the final component, so the write cannot be redirected.
-    const file = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const file = await open(
+      abs,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       for await (const chunk of body) await file.write(chunk);
       await file.chmod(mode);

@@ -4,7 +4,16 @@ import { parseDockerignore } from './dockerignore.ts';
 
 test('.dockerignore follows Docker: anchored patterns, exceptions, **, excluded parents', () => {
   const rules = parseDockerignore(
-    ['# comment', '*.md', '!README.md', '**/tmp', '/build/', 'node_modules', '!node_modules/keep', 'Secret'].join('\n'),
+    [
+      '# comment',
+      '*.md',
+      '!README.md',
+      '**/tmp',
+      '/build/',
+      'node_modules',
+      '!node_modules/keep',
+      'Secret',
+    ].join('\n'),
   );
   const cases: [string, boolean][] = [
     ['', false],

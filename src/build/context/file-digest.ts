@@ -34,6 +34,8 @@ export async function fileDigest(path: string, stats: BigIntStats): Promise<stri
 async function hashFile(path: string, size: bigint): Promise<string> {
   const hash = createHash('sha256');
   if (size < smallFile) hash.update(await readFile(path));
-  else for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  else
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+      hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }

@@ -22,7 +22,8 @@ test('segment patterns match like Go filepath.Match', () => {
     ['[\\]]', ']', true],
     ['é?', 'éé', true],
   ];
-  for (const [pattern, name, expected] of cases) assert.equal(matchSegment(pattern, name), expected, `${pattern} ~ ${name}`);
+  for (const [pattern, name, expected] of cases)
+    assert.equal(matchSegment(pattern, name), expected, `${pattern} ~ ${name}`);
 });
 
 test('malformed patterns are refused', () => {

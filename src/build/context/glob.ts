@@ -57,7 +57,8 @@ function parse(pattern: string): Token[] {
       const classChar = (): string => {
         const ch = chars[i];
         if (ch === undefined) throw badPattern(pattern, 'a [ class is not closed by ]');
-        if (ch === '-' || (ch === ']' && ranges.length === 0)) throw badPattern(pattern, `unexpected "${ch}" in a [ class`);
+        if (ch === '-' || (ch === ']' && ranges.length === 0))
+          throw badPattern(pattern, `unexpected "${ch}" in a [ class`);
         return ch === '\\' ? escaped() : ch;
       };
       for (;;) {
@@ -89,7 +90,9 @@ function matchesOne(token: Exclude<Token, { kind: 'star' }>, char: string): bool
       return token.char === char;
     case 'class': {
       const code = char.codePointAt(0) ?? 0;
-      const inside = token.ranges.some(([lo, hi]) => (lo.codePointAt(0) ?? 0) <= code && code <= (hi.codePointAt(0) ?? 0));
+      const inside = token.ranges.some(
+        ([lo, hi]) => (lo.codePointAt(0) ?? 0) <= code && code <= (hi.codePointAt(0) ?? 0),
+      );
       return inside !== token.negated;
     }
   }

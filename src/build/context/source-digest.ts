@@ -21,11 +21,17 @@ export async function hashSources(tree: SourceTree, matches: SourceMatch[]): Pro
   const hash = createHash('sha256');
   for (const match of matches) {
     const entries: WalkEntry<BigIntStats>[] = [];
-    for await (const entry of walkWith(tree, match, (path) => lstat(path, { bigint: true }))) entries.push(entry);
+    for await (const entry of walkWith(tree, match, (path) => lstat(path, { bigint: true })))
+      entries.push(entry);
     const contents = await mapLimited(entries, concurrency, contentOf);
     hash.update(`${JSON.stringify(['match', match.relative, match.isDirectory])}\n`);
     entries.forEach((entry, i) => {
-      const line = [entry.relative, typeOf(entry.stats), Number(entry.stats.mode & 0o7777n), contents[i] ?? ''];
+      const line = [
+        entry.relative,
+        typeOf(entry.stats),
+        Number(entry.stats.mode & 0o7777n),
+        contents[i] ?? '',
+      ];
       hash.update(`${JSON.stringify(line)}\n`);
     });
   }

@@ -19,16 +19,26 @@ type Instruction = 'COPY' | 'ADD';
  * A source of `.` or `/` means the whole root. Throws `Invalid` for a path outside the root, a bad
  * pattern, and a source that is missing, ignored or (as a pattern) matches nothing.
  */
-export async function resolveSources(tree: SourceTree, sources: string[], instruction: Instruction): Promise<SourceMatch[]> {
+export async function resolveSources(
+  tree: SourceTree,
+  sources: string[],
+  instruction: Instruction,
+): Promise<SourceMatch[]> {
   const matches: SourceMatch[] = [];
   for (const source of sources) matches.push(...(await resolveSource(tree, source, instruction)));
   return matches;
 }
 
-async function resolveSource(tree: SourceTree, source: string, instruction: Instruction): Promise<SourceMatch[]> {
+async function resolveSource(
+  tree: SourceTree,
+  source: string,
+  instruction: Instruction,
+): Promise<SourceMatch[]> {
   const segments = sourceSegments(source, instruction);
   if (segments.length === 0) return [{ relative: '', path: tree.root, isDirectory: true }];
-  const candidates = segments.some(hasMeta) ? await expandPattern(tree, segments, instruction) : [segments.join('/')];
+  const candidates = segments.some(hasMeta)
+    ? await expandPattern(tree, segments, instruction)
+    : [segments.join('/')];
   // `dir/` names a directory: a file there is not what was asked for.
   const wantsDirectory = source.endsWith('/');
   const found: SourceMatch[] = [];
@@ -37,7 +47,9 @@ async function resolveSource(tree: SourceTree, source: string, instruction: Inst
     if (match && (match.isDirectory || !wantsDirectory)) found.push(match);
   }
   if (found.length === 0) {
-    throw invalid(`${instruction} failed: file not found in build context or excluded by .dockerignore: ${JSON.stringify(source)}`);
+    throw invalid(
+      `${instruction} failed: file not found in build context or excluded by .dockerignore: ${JSON.stringify(source)}`,
+    );
   }
   return found;
 }
@@ -56,7 +68,11 @@ function sourceSegments(source: string, instruction: Instruction): string[] {
 }
 
 /** Go's filepath.Glob over the tree: each wildcard segment is matched against the names of a directory. */
-async function expandPattern(tree: SourceTree, segments: string[], instruction: Instruction): Promise<string[]> {
+async function expandPattern(
+  tree: SourceTree,
+  segments: string[],
+  instruction: Instruction,
+): Promise<string[]> {
   let paths = [''];
   for (const segment of segments) {
     if (!hasMeta(segment)) {
@@ -71,7 +87,8 @@ async function expandPattern(tree: SourceTree, segments: string[], instruction: 
     }
     const next: string[] = [];
     for (const path of paths) {
-      for (const name of (await namesIn(tree, path)).sort()) if (matches(name)) next.push(joinRelative(path, name));
+      for (const name of (await namesIn(tree, path)).sort())
+        if (matches(name)) next.push(joinRelative(path, name));
     }
     paths = next;
   }

@@ -39,7 +39,12 @@ export async function* walkWith<S extends Stats | BigIntStats>(
   const stats = await statOf(match.path);
   yield { relative: '', path: match.path, stats };
   if (!stats.isDirectory()) return;
-  yield* below(tree, statOf, { path: match.path, treeRelative: treeRelativeOf(tree, match.path), relative: '' }, []);
+  yield* below(
+    tree,
+    statOf,
+    { path: match.path, treeRelative: treeRelativeOf(tree, match.path), relative: '' },
+    [],
+  );
 }
 
 interface Dir {
@@ -61,14 +66,17 @@ async function* below<S extends Stats | BigIntStats>(
   dir: Dir,
   unemitted: WalkEntry<S>[],
 ): AsyncGenerator<WalkEntry<S>> {
-  const names = (await readdir(dir.path)).sort();
-  for (const name of names) {
-    const child: Dir = {
+  const children = (await readdir(dir.path)).sort().map(
+    (name): Dir => ({
       path: join(dir.path, name),
       treeRelative: joinRelative(dir.treeRelative, name),
       relative: joinRelative(dir.relative, name),
-    };
-    const stats = await statOf(child.path);
+    }),
+  );
+  // One lstat after another would leave the thread pool idle: a warm rebuild is mostly these calls.
+  const allStats = await Promise.all(children.map((child) => statOf(child.path)));
+  for (const [i, child] of children.entries()) {
+    const stats = allStats[i] as S;
     const entry = { relative: child.relative, path: child.path, stats };
     if (tree.isIgnored(child.treeRelative)) {
       if (!stats.isDirectory() || !tree.mayIncludeBelow?.(child.treeRelative)) continue;
