@@ -59,7 +59,10 @@ function marinaBuilder(daemon: TestDaemon): Builder {
   };
 }
 
-/** The source file each round edits before its "one file changed" build. */
+/**
+ * The context on disk and the one file the "one file changed" builds edit; `edits` counts the edits, so
+ * each gives the file a content it never had (and the file's current content is derived from it).
+ */
 interface Sources {
   context: string;
   files: SourceFile[];
