@@ -236,7 +236,9 @@ class Lexer {
       case '?':
         if (unset) {
           const fallback = value === undefined ? 'is not allowed to be unset' : 'is not allowed to be empty';
-          throw invalid(`${name}: ${word || fallback}`);
+          throw invalid(
+            `${name}: ${word || fallback}; set ${name} with ARG, ENV or --build-arg ${name}=<value>`,
+          );
         }
         return value!;
       default: {
