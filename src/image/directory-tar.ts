@@ -33,7 +33,11 @@ export type RewriteEntry = (entry: TreeEntry, header: EntryHeader) => readonly E
 
 const keepAsIs: RewriteEntry = (_entry, header) => [header];
 
-export async function writeTree(pack: tar.Pack, root: string, rewrite: RewriteEntry = keepAsIs): Promise<void> {
+export async function writeTree(
+  pack: tar.Pack,
+  root: string,
+  rewrite: RewriteEntry = keepAsIs,
+): Promise<void> {
   const firstPathOfInode = new Map<string, string>();
   for await (const entry of walkTree(root)) {
     const path = join(root, entry.relative);
@@ -41,13 +45,19 @@ export async function writeTree(pack: tar.Pack, root: string, rewrite: RewriteEn
     // Sockets cannot be archived and mean nothing in an image; they are left out.
     if (header === undefined) continue;
     for (const written of rewrite(entry, header)) {
-      if (written.type === 'file' && (written.size ?? 0) > 0) await addStream(pack, written, createReadStream(path));
-      else await addEntry(pack, written);
+      if (written.type !== 'file') await addEntry(pack, written);
+      else if ((written.size ?? 0) > 0) await addStream(pack, written, createReadStream(path));
+      // A file entry without a body would wait for one forever.
+      else await addEntry(pack, written, Buffer.alloc(0));
     }
   }
 }
 
-async function headerOf(path: string, entry: TreeEntry, firstPathOfInode: Map<string, string>): Promise<EntryHeader | undefined> {
+async function headerOf(
+  path: string,
+  entry: TreeEntry,
+  firstPathOfInode: Map<string, string>,
+): Promise<EntryHeader | undefined> {
   const st = entry.stats;
   const header: EntryHeader = {
     name: entry.relative,

@@ -11,7 +11,10 @@ import { packDirectory } from '../image/directory-tar.ts';
 import { isMarinaError } from '../errors.ts';
 import { packUpperDiff, parseXattrDump, unquoteDump, upperEntryForm, upperRewrite } from './upper-diff.ts';
 
-const x = (name: string, value: string | Buffer) => ({ name, value: Buffer.isBuffer(value) ? value : Buffer.from(value) });
+const x = (name: string, value: string | Buffer) => ({
+  name,
+  value: Buffer.isBuffer(value) ? value : Buffer.from(value),
+});
 
 test('parseXattrDump reads getfattr -e hex output, escapes and the root included', () => {
   const dump = [
@@ -27,7 +30,10 @@ test('parseXattrDump reads getfattr -e hex output, escapes and the root included
   ].join('\n');
   const parsed = parseXattrDump(dump);
   assert.deepEqual([...parsed.keys()], ['', 'a b/fé']);
-  assert.deepEqual(parsed.get('a b/fé'), [x('user.x', 'h=i'), x('security.capability', Buffer.from('0100000200200000', 'hex'))]);
+  assert.deepEqual(parsed.get('a b/fé'), [
+    x('user.x', 'h=i'),
+    x('security.capability', Buffer.from('0100000200200000', 'hex')),
+  ]);
   assert.equal(unquoteDump('\\134\\075plain'), '\\=plain');
 });
 
@@ -84,7 +90,9 @@ test('upperRewrite renames whiteouts, adds opaque markers and PAX xattrs', () =>
     { relative: 'a/gone', stats: fakeStats('whiteout') },
     { name: 'a/gone', type: 'character-device', mode: 0, uid: 0, gid: 0, mtime },
   );
-  assert.deepEqual(whiteout, [{ name: 'a/.wh.gone', type: 'file', size: 0, mode: 0o600, uid: 0, gid: 0, mtime }]);
+  assert.deepEqual(whiteout, [
+    { name: 'a/.wh.gone', type: 'file', size: 0, mode: 0o600, uid: 0, gid: 0, mtime },
+  ]);
   const opaque = rewrite(
     { relative: 'd', stats: fakeStats('directory') },
     { name: 'd', type: 'directory', mode: 0o2755, uid: 1, gid: 2, mtime },
@@ -96,10 +104,16 @@ test('upperRewrite renames whiteouts, adds opaque markers and PAX xattrs', () =>
       ['d/.wh..wh..opq', 'file', 0o755, 1],
     ],
   );
-  const file = rewrite({ relative: 'd/f', stats: fakeStats('file') }, { name: 'd/f', type: 'file', size: 3, mtime });
-  assert.deepEqual(file, [{ name: 'd/f', type: 'file', size: 3, mtime, pax: { 'SCHILY.xattr.user.note': 'hi' } }]);
+  const file = rewrite(
+    { relative: 'd/f', stats: fakeStats('file') },
+    { name: 'd/f', type: 'file', size: 3, mtime },
+  );
+  assert.deepEqual(file, [
+    { name: 'd/f', type: 'file', size: 3, mtime, pax: { 'SCHILY.xattr.user.note': 'hi' } },
+  ]);
   assert.throws(
-    () => rewrite({ relative: 'e/.wh.x', stats: fakeStats('file') }, { name: 'e/.wh.x', type: 'file', size: 0 }),
+    () =>
+      rewrite({ relative: 'e/.wh.x', stats: fakeStats('file') }, { name: 'e/.wh.x', type: 'file', size: 0 }),
     (err: unknown) => isMarinaError(err, 'Invalid') && /rename it/.test(err.message),
   );
 });
@@ -123,7 +137,13 @@ async function entriesOf(stream: Readable): Promise<{ bytes: Buffer; entries: Re
       const parts: Buffer[] = [];
       for await (const part of entry as unknown as AsyncIterable<Buffer>) parts.push(part);
       const h = entry.header as tar.Header & { pax?: Record<string, string> | null };
-      entries.push({ name: h.name, type: h.type, linkname: h.linkname, pax: h.pax, body: Buffer.concat(parts).toString() });
+      entries.push({
+        name: h.name,
+        type: h.type,
+        linkname: h.linkname,
+        pax: h.pax,
+        body: Buffer.concat(parts).toString(),
+      });
     }
   })();
   extract.end(bytes);
@@ -167,5 +187,7 @@ test('packUpperDiff and packDirectory agree on a tree without overlay marks or x
 });
 
 test('packUpperDiff of a missing directory fails the stream', async () => {
-  await assert.rejects(entriesOf(packUpperDiff(join(tmpdir(), 'marina-no-such-upper-dir'))), { code: 'ENOENT' });
+  await assert.rejects(entriesOf(packUpperDiff(join(tmpdir(), 'marina-no-such-upper-dir'))), {
+    code: 'ENOENT',
+  });
 });

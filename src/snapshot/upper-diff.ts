@@ -72,7 +72,8 @@ export function upperEntryForm(path: string, kind: UpperKind, xattrs: readonly X
     }
     if (kind === 'whiteout') continue;
     if (x.name === opaqueXattr) opaque = kind === 'directory' && x.value.toString('latin1') === 'y';
-    else if (isCarriedName(x.name) && skipReason(x.name, x.value.toString('utf8')) === undefined) carried.push(x);
+    else if (isCarriedName(x.name) && skipReason(x.name, x.value.toString('utf8')) === undefined)
+      carried.push(x);
   }
   carried.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { opaque, carried };
@@ -91,14 +92,18 @@ export function upperRewrite(xattrs: ReadonlyMap<string, readonly Xattr[]>): Rew
     if (kind === 'whiteout') {
       // As Docker writes them: an empty regular file with the whiteout's owner and time.
       const name = joinLayerPath(parentOf(path), `${whiteoutPrefix}${baseOf(path)}`);
-      return [{ name, type: 'file', size: 0, mode: 0o600, uid: header.uid, gid: header.gid, mtime: header.mtime }];
+      return [
+        { name, type: 'file', size: 0, mode: 0o600, uid: header.uid, gid: header.gid, mtime: header.mtime },
+      ];
     }
     if (baseOf(path).startsWith(whiteoutPrefix)) {
       throw invalid(
         `${JSON.stringify(`/${path}`)} has a name starting with ${whiteoutPrefix}, which layers reserve for deletions; rename it`,
       );
     }
-    const written: EntryHeader[] = [form.carried.length === 0 ? header : { ...header, pax: paxOf(form.carried) }];
+    const written: EntryHeader[] = [
+      form.carried.length === 0 ? header : { ...header, pax: paxOf(form.carried) },
+    ];
     if (form.opaque) {
       written.push({
         name: joinLayerPath(path, opaqueMarker),
@@ -174,7 +179,9 @@ async function removeXattrs(dir: string, removals: ReadonlyMap<string, readonly 
 export async function readXattrs(dir: string): Promise<Map<string, Xattr[]>> {
   // A missing cwd would make execFile report getfattr itself as missing.
   await stat(dir);
-  const dump = await runChecked('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '.'], { cwd: dir });
+  const dump = await runChecked('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '.'], {
+    cwd: dir,
+  });
   return parseXattrDump(dump);
 }
 
@@ -203,8 +210,10 @@ export function parseXattrDump(dump: string): Map<string, Xattr[]> {
 
 /** Undoes getfattr's quoting: each `\ooo` is one byte; the bytes are UTF-8. */
 export function unquoteDump(text: string): string {
-  const parts = text.split(/(\\[0-7]{3})/).map((part) =>
-    /^\\[0-7]{3}$/.test(part) ? Buffer.of(Number.parseInt(part.slice(1), 8)) : Buffer.from(part, 'utf8'),
-  );
+  const parts = text
+    .split(/(\\[0-7]{3})/)
+    .map((part) =>
+      /^\\[0-7]{3}$/.test(part) ? Buffer.of(Number.parseInt(part.slice(1), 8)) : Buffer.from(part, 'utf8'),
+    );
   return Buffer.concat(parts).toString('utf8');
 }
