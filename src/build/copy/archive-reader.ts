@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { MarinaError } from '../../errors.ts';
 import { type Compression, compressionOf, isTarHeader, tarBlockSize } from './archive-format.ts';
@@ -31,12 +31,9 @@ export function openDecompressed(path: string, compression: Compression): Readab
   switch (compression) {
     case 'none':
       return file();
-    case 'gzip': {
-      const raw = file();
-      const gunzip = createGunzip();
-      raw.on('error', (err) => gunzip.destroy(err));
-      return raw.pipe(gunzip);
-    }
+    case 'gzip':
+      // pipeline also closes the file when the reader stops early (archive detection reads one block).
+      return pipeline(file(), createGunzip(), () => {});
     case 'bzip2':
     case 'xz':
       return decompressWith(compression, path);

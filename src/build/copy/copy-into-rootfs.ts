@@ -42,11 +42,12 @@ export async function copyIntoRootfs(rootfs: string, tree: SourceTree, matches: 
   const writer = new RootfsWriter(rootfs, options.owner ?? root);
   for (const match of matches) {
     if (match.isDirectory) await copyDirectory(writer, tree, match, destination, options);
-    else await copyFile(writer, tree, match, destination, options);
+    else await copyFileMatch(writer, tree, match, destination, options);
   }
 }
 
-async function copyFile(writer: RootfsWriter, tree: SourceTree, match: SourceMatch, destination: Destination, options: CopyOptions) {
+/** A file match: copied to (or into) the destination, or, for ADD of a tar archive, unpacked into it. */
+async function copyFileMatch(writer: RootfsWriter, tree: SourceTree, match: SourceMatch, destination: Destination, options: CopyOptions) {
   for await (const entry of walkMatch(tree, match)) {
     const compression = options.extractArchives && entry.stats.isFile() ? await archiveCompression(entry.path) : undefined;
     if (compression !== undefined) {
@@ -87,9 +88,12 @@ async function copyDirectory(
         { owner: writer.owner, mode: options.mode ?? stats.mode & 0o7777, atime: stats.atimeMs / 1000, mtime: stats.mtimeMs / 1000 },
       ]);
     }
-  } finally {
-    await copies.drain();
+  } catch (err) {
+    // Let the copies under way end before reporting: the caller may delete the rootfs next.
+    await copies.drain().catch(() => {});
+    throw err;
   }
+  await copies.drain();
   for (const [target, metadata] of directories.reverse()) await writer.finish(target, metadata, false);
 }
 
