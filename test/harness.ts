@@ -166,8 +166,9 @@ function sh(cmd: string, args: string[]): string {
  * deletes it. Works from the file system alone, so it cleans up after a daemon that crashed.
  */
 export function cleanupRoot(root: string): void {
-  const runcRoot = join(root, 'runc');
-  if (existsSync(runcRoot)) {
+  // The engine's containers, and the build's RUN steps.
+  for (const runcRoot of [join(root, 'runc'), join(root, 'build', 'runc')]) {
+    if (!existsSync(runcRoot)) continue;
     for (const line of sh('runc', ['--root', runcRoot, 'list', '-q']).split('\n').filter(Boolean)) {
       sh('runc', ['--root', runcRoot, 'kill', '--all', line, 'KILL']);
       sh('runc', ['--root', runcRoot, 'delete', '--force', line]);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { BuildContextSource, BuildEvent, BuildRequest } from '../build/build-service.ts';
 import { asMarinaError, invalid } from '../errors.ts';
 import { parseReference } from '../image/reference.ts';
-import { parsePlatform } from '../registry/client/platform.ts';
+import { parsePlatform } from '../image/platform.ts';
 import { abortOnClose, http, type Route } from './api-types.ts';
 import { queryFlag } from './http-io.ts';
 import { parseWith } from './request-schemas.ts';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { invalid } from '../errors.ts';
 import { normalizeReference, parseReference } from '../image/reference.ts';
 import type { RegistryCredentials, TransferProgress } from '../registry/client/image-transfer.ts';
-import { parsePlatform } from '../registry/client/platform.ts';
+import { parsePlatform } from '../image/platform.ts';
 import { abortOnClose, http, type Route } from './api-types.ts';
 import {
   queryFlag,

@@ -16,6 +16,7 @@ import { createEngine, networkDefaults } from '../engine/create-engine.ts';
 import { asMarinaError, MarinaError } from '../errors.ts';
 import { type DnsUpstream, parseDnsUpstream } from '../network/dns-upstreams.ts';
 import { listenOnSocket } from './listen.ts';
+import { setUpBuilder } from './build-setup.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { parseListenAddress, type RegistryParts, setUpRegistry } from './registry-setup.ts';
 import { makeSeedImage } from './seed-images.ts';
@@ -180,6 +181,14 @@ async function main(): Promise<void> {
       },
       logger,
     );
+    const builds = await setUpBuilder({
+      root,
+      storage: engine.storage,
+      networks: engine.networks,
+      transfer: registry.transfer,
+      runcPath: flags.runc ?? 'runc',
+      logger,
+    });
     server = createApiServer({
       engine,
       logger,
@@ -187,6 +196,7 @@ async function main(): Promise<void> {
       seedImage: makeSeedImage(engine),
       transfer: registry.transfer,
       registry: registry.registry,
+      builds,
     });
     await listenOnSocket(server, socketPath);
   } catch (err) {

@@ -111,6 +111,12 @@ function memorySnapshotter(root: string): Snapshotter & { keys: Set<string> } {
     async remove(key) {
       keys.delete(key);
     },
+    diff() {
+      throw new Error('the container service never diffs a snapshot');
+    },
+    async commit() {
+      throw new Error('the container service never commits a snapshot');
+    },
     async list() {
       return [...keys];
     },

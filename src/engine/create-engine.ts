@@ -24,6 +24,7 @@ import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
 import type { RuntimeState } from '../runtime/runtime.ts';
 import { buildSpec } from '../runtime/spec.ts';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.ts';
+import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import { VolumeStore } from '../volume/volume-store.ts';
 import { ContainerNetworking } from './container-network.ts';
 import { ContainerServiceImpl } from './container-service.ts';
@@ -74,12 +75,13 @@ const conmonLogCapFloor = 1024 ** 3;
 const logCheckIntervalMs = 1000;
 const dbMaintenanceIntervalMs = 60 * 60 * 1000;
 
-/** What the registry (server and client) shares with the engine: one database, one content store. */
+/** What the registry and the builder share with the engine: one database, one content store, one snapshotter. */
 export interface EngineStorage {
   db: StateDb;
   content: ContentStore;
   collector: ContentCollector;
   images: ImageStore;
+  snapshotter: Snapshotter;
 }
 
 export async function createEngine(
@@ -238,7 +240,7 @@ export async function createEngine(
     networks,
     events,
     info,
-    storage: { db, content, collector, images },
+    storage: { db, content, collector, images, snapshotter },
     async close() {
       clearInterval(maintenance);
       unsubscribe();

@@ -95,7 +95,8 @@ function keyValues(args: string, fail: Fail, legacySpace: boolean): [string, str
   });
 }
 
-function setEnv(env: string[], key: string, value: string): string[] {
+/** `env` with `key` set to `value`, replacing an earlier value. */
+export function setEnv(env: readonly string[], key: string, value: string): string[] {
   return [...env.filter((e) => e.split('=', 1)[0] !== key), `${key}=${value}`];
 }
 

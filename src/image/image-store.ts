@@ -239,6 +239,14 @@ export class ImageStore implements ImageService {
     return image!;
   }
 
+  /** Records a built image whose blobs are in the content store, with its names (call inside the collector's lease). */
+  async registerBuilt(manifestDigest: Digest, references: readonly string[]): Promise<ImageRecord> {
+    const names = references.map((r) => formatReference(parseReference(r)));
+    const [image] = await this.commit([{ manifestDigest, names }]);
+    for (const name of names) this.emit('tag', image!.id, { name: familiarizeReference(name) });
+    return image!;
+  }
+
   /** Makes loaded or imported images visible: all of them with their names in one transaction, or none. */
   private async commit(images: LoadedImage[]): Promise<ImageRecord[]> {
     const prepared: { row: ImageRow; names: string[] }[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isMarinaError } from '../../errors.ts';
-import type { Descriptor, Platform } from '../../image/image-types.ts';
+import { isMarinaError } from '../errors.ts';
+import type { Descriptor, Platform } from './image-types.ts';
 import { formatPlatform, hostPlatform, parsePlatform, selectPlatformManifest } from './platform.ts';
 
 const entry = (n: number, platform?: Platform): Descriptor => ({

@@ -3,8 +3,8 @@
  * does: os and architecture must match, the variant too when one is asked for. Pure, so it is tested
  * without a registry.
  */
-import type { Descriptor, Platform } from '../../image/image-types.ts';
-import { invalid } from '../../errors.ts';
+import type { Descriptor, Platform } from './image-types.ts';
+import { invalid } from '../errors.ts';
 
 /** Node's `process.arch` names → OCI architecture names. */
 const ociArchitectureByNodeArch: Record<string, string> = {

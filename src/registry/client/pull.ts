@@ -12,7 +12,7 @@ import { familiarizeReference, formatReference, parseReference } from '../../ima
 import { downloadBlob } from './blob-download.ts';
 import type { PullOptions } from './image-transfer.ts';
 import { fetchManifest } from './manifest-fetch.ts';
-import { hostPlatform, parsePlatform, selectPlatformManifest } from './platform.ts';
+import { hostPlatform, parsePlatform, selectPlatformManifest } from '../../image/platform.ts';
 import { registryErrorFromResponse } from './registry-error-body.ts';
 import { readBody } from './registry-http.ts';
 import { registryHost } from './registry-host.ts';
