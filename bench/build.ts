@@ -37,8 +37,8 @@ interface Tracked {
   builder: Builder;
   /** Error messages of failed rounds; a failed build is not a sample. */
   failures: string[];
-  /** Whether its latest round built all three times, so that its image `tag` is the current sources'. */
-  lastRoundOk: boolean;
+  /** What the check of its image said, right after its last round. */
+  check?: string;
 }
 
 /** A builder that fails this many rounds is broken, not flaky: it is left out of the remaining rounds. */
@@ -128,7 +128,6 @@ async function main(): Promise<void> {
     const builders: Tracked[] = [marinaBuilder(daemon), buildah].map((builder) => ({
       builder,
       failures: [],
-      lastRoundOk: false,
     }));
     const samples: BuildSamples = { marina: {}, buildah: {} };
     const rounds = flags.warmup + flags.runs;
@@ -139,14 +138,14 @@ async function main(): Promise<void> {
       for (const t of order.filter((x) => x.failures.length < maxFailures)) {
         const name = t.builder.name;
         try {
-          t.lastRoundOk = false;
           await buildRound(t.builder, sources, (c, ms) => {
             if (!measured) return;
             const list = samples[name][c] ?? [];
             list.push(ms);
             samples[name][c] = list;
           });
-          t.lastRoundOk = true;
+          // Checked at once: the other builder's round edits the sources again.
+          if (round === rounds - 1) t.check = await checkResult(t.builder, sources);
         } catch (err) {
           t.failures.push(err instanceof Error ? err.message : String(err));
           const left = t.failures.length >= maxFailures ? '; left out from now on' : '';
@@ -168,7 +167,7 @@ async function main(): Promise<void> {
         console.log(
           `${t.builder.name}: ${t.failures.length} round(s) FAILED (warm-up included); the first: ${t.failures[0]}`,
         );
-      if (t.lastRoundOk) console.log(await checkResult(t.builder, sources));
+      if (t.check) console.log(t.check);
     }
     const versions = await versionsLine([
       ['buildah', '--version'],

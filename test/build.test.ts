@@ -3,6 +3,7 @@
  * the CLI as users run it. Progress is read in its plain form (`#N CACHED`, `#N DONE`).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -225,6 +226,55 @@ describe('build', () => {
     assert.doesNotMatch(r.stderr, /never/);
     const images = await d.ok(['images']);
     assert.ok(!images.includes(tag), images);
+  });
+
+  test('independent stages build at the same time', async () => {
+    const tag = uniqueName('parallel');
+    const ctx = makeContext({
+      Dockerfile: [
+        'FROM busybox AS left',
+        'RUN sleep 1 && echo L > /l',
+        'FROM busybox AS right',
+        'RUN sleep 1 && echo R > /r',
+        'FROM busybox',
+        'COPY --from=left /l /l',
+        'COPY --from=right /r /r',
+      ].join('\n'),
+    });
+    const r = await build(['-t', tag, ctx]);
+    assert.equal(r.code, 0, r.stderr);
+    // Both sleeps have started before either has finished.
+    const lines = r.stderr.split('\n');
+    const started = (stage: string) => lines.findIndex((l) => l.includes(`[${stage} 2/2] RUN sleep 1`));
+    const firstDone = lines.findIndex((l) => /^#\d+ DONE/.test(l) && !l.includes('FROM'));
+    assert.ok(started('left') >= 0 && started('right') >= 0, r.stderr);
+    assert.ok(started('left') < firstDone && started('right') < firstDone, r.stderr);
+    assert.equal(await d.ok(['run', '--rm', tag, 'cat', '/l', '/r']), 'L\nR\n');
+  });
+
+  test('RUN joins the default bridge network unless --network none; the context can come as a tar on stdin', async () => {
+    const ctx = makeContext({ Dockerfile: 'FROM busybox\nRUN ls /sys/class/net | sort | tr "\\n" " " > /nets' });
+    const tar = execFileSync('tar', ['-C', ctx, '-c', '.']);
+    const bridged = uniqueName('bridged');
+    const r = await d.marina(['build', '--progress', 'plain', '-t', bridged, '-'], { input: tar });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await d.ok(['run', '--rm', bridged, 'cat', '/nets']), 'eth0 lo ');
+    const isolated = uniqueName('isolated');
+    await d.ok(['build', '--network', 'none', '-t', isolated, ctx]);
+    assert.equal(await d.ok(['run', '--rm', isolated, 'cat', '/nets']), 'lo ');
+  });
+
+  test('cache entries go with their images: after rmi and prune the same build runs again', async () => {
+    const tag = uniqueName('gc');
+    const ctx = makeContext({ Dockerfile: `FROM busybox\nRUN echo ${tag} > /marker` });
+    await d.ok(['build', '-t', tag, ctx]);
+    assert.equal(stepStates((await build(['-t', tag, ctx])).stderr).get(`RUN echo ${tag} > /marker`), 'cached');
+    await d.ok(['image', 'rm', tag]);
+    await d.ok(['image', 'prune', '--all']);
+    await d.ok(['image', 'seed', 'busybox']);
+    const again = await build(['-t', tag, ctx]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(stepStates(again.stderr).get(`RUN echo ${tag} > /marker`), 'done');
   });
 
   test('bad input is refused with a clear error before anything runs', async () => {

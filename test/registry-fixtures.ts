@@ -4,6 +4,7 @@
  * incompressible layers for skopeo to push, a marinad with its registry on, and skopeo itself.
  * Everything started here is stopped and its files removed by the `stop`/`destroy` it returns.
  */
+import { hostPlatform } from '../src/image/platform.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createCipheriv, createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -124,6 +125,8 @@ export async function startDistributionRegistry(): Promise<RunningRegistry> {
   }
   return { host, url: `http://${host}`, stop };
 }
+
+export { hostPlatform };
 
 export interface RegistryDaemon {
   daemon: TestDaemon;
@@ -270,13 +273,6 @@ export interface OciLayout {
   totalBytes: number;
 }
 
-/** The host's platform in OCI terms. */
-export function hostPlatform(): Platform {
-  const arch = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[
-    process.arch as string
-  ];
-  return { os: 'linux', architecture: arch ?? process.arch };
-}
 
 /**
  * An endless stream of incompressible bytes fixed by `seed`: AES-256-CTR over zeros (fast, and every
