@@ -7,7 +7,7 @@
  * snapshotter's upper diff (src/snapshot/upper-diff.ts) rewrites entries (overlay whiteouts, xattrs).
  */
 import { type BigIntStats, createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
@@ -33,23 +33,52 @@ export type RewriteEntry = (entry: TreeEntry, header: EntryHeader) => readonly E
 
 const keepAsIs: RewriteEntry = (_entry, header) => [header];
 
+/** Entries whose headers and small bodies are read ahead of the writer: trees are mostly small files. */
+const readAhead = 32;
+/** Files up to this size are read whole ahead of time; larger ones are streamed when their turn comes. */
+const smallFileBytes = 256 * 1024;
+
+interface PreparedEntry {
+  path: string;
+  headers: readonly EntryHeader[];
+  /** The contents of a small file, read ahead. */
+  body?: Buffer;
+}
+
 export async function writeTree(
   pack: tar.Pack,
   root: string,
   rewrite: RewriteEntry = keepAsIs,
 ): Promise<void> {
   const firstPathOfInode = new Map<string, string>();
-  for await (const entry of walkTree(root)) {
+  const prepare = async (entry: TreeEntry, header: EntryHeader | undefined): Promise<PreparedEntry> => {
     const path = join(root, entry.relative);
-    const header = await headerOf(path, entry, firstPathOfInode);
     // Sockets cannot be archived and mean nothing in an image; they are left out.
-    if (header === undefined) continue;
-    for (const written of rewrite(entry, header)) {
+    const headers = header === undefined ? [] : rewrite(entry, header);
+    const size = headers.find((h) => h.type === 'file')?.size ?? 0;
+    return size > 0 && size <= smallFileBytes ? { path, headers, body: await readFile(path) } : { path, headers };
+  };
+  const pending: Promise<PreparedEntry>[] = [];
+  const writeOldest = async () => {
+    const { path, headers, body } = await pending.shift()!;
+    for (const written of headers) {
       if (written.type !== 'file') await addEntry(pack, written);
-      else if ((written.size ?? 0) > 0) await addStream(pack, written, createReadStream(path));
-      // A file entry without a body would wait for one forever.
-      else await addEntry(pack, written, Buffer.alloc(0));
+      else if ((written.size ?? 0) === 0) await addEntry(pack, written, Buffer.alloc(0));
+      else if (body !== undefined && body.length === written.size) await addEntry(pack, written, body);
+      else await addStream(pack, written, createReadStream(path));
     }
+  };
+  try {
+    for await (const entry of walkTree(root)) {
+      // Headers in walk order: the first path of a hard-linked inode must be seen first.
+      const header = await headerOf(join(root, entry.relative), entry, firstPathOfInode);
+      pending.push(prepare(entry, header));
+      if (pending.length >= readAhead) await writeOldest();
+    }
+    while (pending.length > 0) await writeOldest();
+  } finally {
+    // A failure leaves no read-ahead rejection unhandled.
+    for (const p of pending) p.catch(() => {});
   }
 }
 
@@ -91,10 +120,11 @@ async function headerOf(
 /** Entries below `root` (the root itself excluded), parents before children, siblings sorted by name. */
 export async function* walkTree(root: string, relative = ''): AsyncGenerator<TreeEntry> {
   const names = (await readdir(join(root, relative))).sort();
-  for (const name of names) {
-    const child = relative === '' ? name : `${relative}/${name}`;
-    const stats = await lstat(join(root, child), { bigint: true });
-    yield { relative: child, stats };
-    if (stats.isDirectory()) yield* walkTree(root, child);
+  const children = names.map((name) => (relative === '' ? name : `${relative}/${name}`));
+  // A directory's entries are stat'ed together; the walk's order stays the same.
+  const stats = await Promise.all(children.map((child) => lstat(join(root, child), { bigint: true })));
+  for (const [i, child] of children.entries()) {
+    yield { relative: child, stats: stats[i]! };
+    if (stats[i]!.isDirectory()) yield* walkTree(root, child);
   }
 }
