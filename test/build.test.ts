@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { uniqueName, useDaemon } from './harness.ts';
+import { daemonTagOf } from '../src/network/daemon-tag.ts';
+import { eventually, uniqueName, useDaemon } from './harness.ts';
 
 /** A build context directory with `files` (path → content), removed after the suite. */
 function makeContext(files: Record<string, string>): string {
@@ -178,6 +179,7 @@ describe('build', () => {
         'echo "hello $NAME" >> /script-out',
         'EOF',
         'COPY <<EOT /etc/greeting',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax, not a template
         'hello ${NAME}',
         'EOT',
         'RUN cat > /fed <<EOF',
@@ -196,6 +198,7 @@ describe('build', () => {
       Dockerfile: [
         'ARG BASE=busybox',
         'ARG VERSION=1',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax, not a template
         'FROM ${BASE}',
         'RUN echo "version=[$VERSION]" > /no-redeclare',
         'ARG VERSION',
@@ -226,6 +229,50 @@ describe('build', () => {
     assert.doesNotMatch(r.stderr, /never/);
     const images = await d.ok(['images']);
     assert.ok(!images.includes(tag), images);
+  });
+
+  test('the image config carries HEALTHCHECK, STOPSIGNAL, VOLUME, SHELL, ENTRYPOINT and ONBUILD, and triggers run downstream', async () => {
+    const base = uniqueName('onbuild');
+    const ctx = makeContext({
+      Dockerfile: [
+        'FROM busybox',
+        'SHELL ["/bin/sh", "-ec"]',
+        'RUN echo "$0 $-" > /shell-flags',
+        'HEALTHCHECK --interval=5s --retries=2 CMD test -f /shell-flags',
+        'STOPSIGNAL SIGINT',
+        'VOLUME /data',
+        'ENTRYPOINT ["cat"]',
+        'ONBUILD RUN echo triggered > /from-trigger',
+      ].join('\n'),
+    });
+    const r = await build(['-t', base, ctx]);
+    assert.equal(r.code, 0, r.stderr);
+    const [image] = JSON.parse(await d.ok(['image', 'inspect', base]));
+    const config = image.config.config;
+    assert.deepEqual(config.Healthcheck, { Test: ['CMD-SHELL', 'test -f /shell-flags'], Interval: 5e9, Retries: 2 });
+    assert.equal(config.StopSignal, 'SIGINT');
+    assert.deepEqual(config.Volumes, { '/data': {} });
+    assert.deepEqual(config.Shell, ['/bin/sh', '-ec']);
+    assert.deepEqual(config.Entrypoint, ['cat']);
+    assert.deepEqual(config.OnBuild, ['RUN echo triggered > /from-trigger']);
+    assert.match(await d.ok(['run', '--rm', base, '/shell-flags']), /e/);
+
+    const child = uniqueName('child');
+    const r2 = await build(['-t', child, makeContext({ Dockerfile: `FROM ${base}\nRUN true` })]);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(await d.ok(['run', '--rm', child, '/from-trigger']), 'triggered\n');
+    const [childImage] = JSON.parse(await d.ok(['image', 'inspect', child]));
+    assert.ok(!childImage.config.config.OnBuild?.length, 'triggers are not inherited further');
+  });
+
+  test('ADD unpacks a local tar.gz; COPY copies it as it is', async () => {
+    const tag = uniqueName('add');
+    const ctx = makeContext({ Dockerfile: 'FROM busybox\nADD app.tar.gz /opt/\nCOPY app.tar.gz /copied/' });
+    const payload = makeContext({ 'app/bin/run': '#!/bin/sh\necho from-archive\n', 'app/README': 'r' });
+    execFileSync('tar', ['-C', payload, '-czf', join(ctx, 'app.tar.gz'), 'app']);
+    const r = await build(['-t', tag, ctx]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await d.ok(['run', '--rm', tag, 'sh', '-c', 'cat /opt/app/README; ls /copied']), 'rapp.tar.gz\n');
   });
 
   test('independent stages build at the same time', async () => {
@@ -275,6 +322,24 @@ describe('build', () => {
     const again = await build(['-t', tag, ctx]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(stepStates(again.stderr).get(`RUN echo ${tag} > /marker`), 'done');
+  });
+
+  test('a marinad killed in the middle of a RUN leaves nothing behind once it is back', async () => {
+    const ctx = makeContext({ Dockerfile: 'FROM busybox\nRUN echo started && sleep 60' });
+    const running = d.marina(['build', '--progress', 'plain', '-t', uniqueName('killed'), ctx]);
+    await eventually(() => existsSync(join(d.root, 'build', 'runc')) && readdirSync(join(d.root, 'build', 'runc')).length > 0, 20_000, 'the RUN step');
+    d.kill9();
+    assert.notEqual((await running).code, 0);
+    await d.start();
+    // The step's container, its network namespace and its snapshot are gone.
+    assert.equal(execFileSync('runc', ['--root', join(d.root, 'build', 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim(), '');
+    assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(`marina-${daemonTagOf(d.root)}-`));
+    assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(join(d.root, 'snapshots', 'containers', 'build-')));
+    assert.deepEqual(readdirSync(join(d.root, 'snapshots', 'containers')).filter((k) => k.startsWith('build-')), []);
+    // And the next build works.
+    const ok = makeContext({ Dockerfile: 'FROM busybox\nRUN echo fine' });
+    const r = await build([ok]);
+    assert.equal(r.code, 0, r.stderr);
   });
 
   test('bad input is refused with a clear error before anything runs', async () => {

@@ -1,5 +1,8 @@
 /** `marina run -it` and `exec -it` through a real pseudo-terminal (script(1) gives the CLI a TTY). */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { marinaBin, runProcess, useDaemon } from './harness.ts';
 
@@ -35,4 +38,16 @@ test('exec -it runs in a terminal and exits with the command code', async () => 
   } finally {
     await d.marina(['rm', '-f', name]);
   }
+});
+
+test('build on a terminal shows the live step view, redrawn in place, then the summary', async (t) => {
+  const ctx = mkdtempSync(join(tmpdir(), 'marina-tty-build-'));
+  t.after(() => rmSync(ctx, { recursive: true, force: true }));
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo tty-step-output && sleep 0.5\n');
+  const r = await inTerminal(['build', '--no-cache', '-t', `tty-build-${process.pid}`, ctx], '');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /RUN echo tty-step-output && sleep 0\.5/);
+  assert.match(r.stdout, /tty-step-output/, 'a running step shows its output');
+  assert.match(r.stdout, /\x1b\[\d*[AFK]/, 'the view is redrawn with cursor movements');
+  assert.match(r.stdout, /Successfully built [0-9a-f]{12}/);
 });
