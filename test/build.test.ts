@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { daemonTagOf } from '../src/network/daemon-tag.ts';
 import { eventually, uniqueName, useDaemon } from './harness.ts';
+import { type RegistryDaemon, startRegistryDaemon } from './registry-fixtures.ts';
 
 /** A build context directory with `files` (path → content), removed after the suite. */
 function makeContext(files: Record<string, string>): string {
@@ -361,5 +362,26 @@ describe('build', () => {
       assert.notEqual(r.code, 0, what);
       assert.match(r.stderr, message, what);
     }
+  });
+});
+
+describe('build then push', () => {
+  let registry: RegistryDaemon | undefined;
+  before(async () => {
+    registry = await startRegistryDaemon({ args: ['--registry-auth', 'none'] });
+  });
+  after(async () => {
+    await registry?.daemon.destroy();
+  });
+
+  test('a built image pushes to a registry and comes back runnable', async () => {
+    const { daemon, host } = registry!;
+    const name = `${host}/built/${uniqueName('app')}:1`;
+    const ctx = makeContext({ Dockerfile: 'FROM busybox\nRUN echo shipped > /msg\nCMD ["cat", "/msg"]' });
+    await daemon.ok(['build', '-t', name, ctx]);
+    await daemon.ok(['push', name]);
+    await daemon.ok(['image', 'rm', name]);
+    await daemon.ok(['pull', name]);
+    assert.equal(await daemon.ok(['run', '--rm', name]), 'shipped\n');
   });
 });
