@@ -394,11 +394,10 @@ function parseMode(value: string, copy: CopyInstruction): number {
   return Number.parseInt(value, 8);
 }
 
+/** `--chown=user[:group]` in the target's /etc/passwd and /etc/group; a user alone also gives the gid, as Docker does. */
 async function ownerOf(chown: string, rootfs: string): Promise<{ uid: number; gid: number }> {
-  const user = await userInRootfs(chown.includes(':') ? chown : `${chown}:${chown}`, rootfs).catch(() =>
-    userInRootfs(chown, rootfs),
-  );
-  return { uid: user.uid, gid: user.gid };
+  const user = await userInRootfs(chown, rootfs);
+  return { uid: user.uid, gid: chown.includes(':') ? user.gid : user.uid };
 }
 
 /** For each target, the chain of paths from its first missing ancestor down to it (empty when it exists). */
