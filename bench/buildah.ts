@@ -5,9 +5,9 @@
  * from the same `marina image save` tarball Marina runs, so FROM busybox resolves locally and nothing is
  * pulled (--pull-never).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupRoot, runProcess } from '../test/harness.ts';
+import { writeContainersConf } from './image-anchors.ts';
 
 /** One builder as bench/build.ts drives it: the same calls for marina and for buildah. */
 export interface Builder {
@@ -34,21 +34,7 @@ export async function checkedRun(
 export async function prepareBuildah(busyboxTar: string, dir: string): Promise<Builder> {
   const storage = join(dir, 'storage');
   const runroot = join(dir, 'run');
-  mkdirSync(dir, { recursive: true });
-  const conf = join(dir, 'containers.conf');
-  writeFileSync(
-    conf,
-    [
-      '[containers]',
-      'default_ulimits = []',
-      '[engine]',
-      'runtime = "runc"',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      '',
-    ].join('\n'),
-  );
-  const env = { CONTAINERS_CONF: conf };
+  const env = writeContainersConf(dir);
   const global = ['--root', storage, '--runroot', runroot, '--storage-driver', 'overlay'];
   const buildah = (args: string[]) => checkedRun('buildah', [...global, ...args], { env });
 

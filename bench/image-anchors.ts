@@ -55,11 +55,11 @@ export function prepareRuncFloor(imageTar: string, dir: string): Anchor {
 }
 
 /**
- * Podman with its own storage and run dirs under `dir` and a containers.conf for this machine: runc (the
- * runtime Marina drives), cgroupfs and file events (no systemd or journald here), and no default ulimits
- * (no extra rlimit work that Marina does not do either).
+ * Writes `dir`/containers.conf (making `dir`) for podman and buildah on this machine: runc (the runtime
+ * Marina drives), cgroupfs and file events (no systemd or journald here), and no default ulimits (no
+ * extra rlimit work that Marina does not do either). Returns the environment that points them at it.
  */
-export async function preparePodman(imageTar: string, dir: string): Promise<Anchor> {
+export function writeContainersConf(dir: string): { CONTAINERS_CONF: string } {
   const conf = join(dir, 'containers.conf');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -74,7 +74,12 @@ export async function preparePodman(imageTar: string, dir: string): Promise<Anch
       '',
     ].join('\n'),
   );
-  const env = { CONTAINERS_CONF: conf };
+  return { CONTAINERS_CONF: conf };
+}
+
+/** Podman with its own storage and run dirs under `dir`, and the containers.conf of writeContainersConf. */
+export async function preparePodman(imageTar: string, dir: string): Promise<Anchor> {
+  const env = writeContainersConf(dir);
   const global = [
     '--root',
     join(dir, 'storage'),

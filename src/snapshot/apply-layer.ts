@@ -13,18 +13,18 @@
  * Hard links to files of lower layers: the tar format can only link to entries of the same archive, and
  * Docker never writes such links, so they are refused rather than resolved by copying from lower layers.
  *
+ * The extraction itself is tar-extract.ts's, shared with the builder; this module adds what only layers
+ * have: whiteouts, opaque directories, xattrs, owners, and devices refused outside dev/.
+ *
  * On refusal the function throws and leaves a partly written directory: the caller unpacks into a temporary
  * directory and deletes it, so a refused layer is never visible.
  */
-import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { link } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
-import { MarinaError, asMarinaError, invalid, isMarinaError } from '../errors.ts';
-import { ancestorsOf, deviceAllowedAt, normalizeLayerPath, whiteoutMeaning } from './layer-paths.ts';
+import { MarinaError, invalid } from '../errors.ts';
+import { deviceAllowedAt, normalizeLayerPath, parentOf, whiteoutMeaning } from './layer-paths.ts';
 import { runChecked, runCommand } from '../run-command.ts';
+import { type EntryBody, type EntryHeader, type LinkRefusal, LexicalTree, type Owner, readTarEntries, TarExtractor } from './tar-extract.ts';
 import {
   buildXattrDump,
   isToleratedXattrFailure,
@@ -43,49 +43,14 @@ export interface ApplyLayerResult {
 
 /** Applies the tar stream `layer` to the existing, empty directory `root`. */
 export async function applyLayer(layer: Readable, root: string): Promise<ApplyLayerResult> {
-  const extract = tar.extract();
-  const reading = pipeline(layer, extract);
-  // Observed below; without this an early failure of the writer would leave the rejection unhandled.
-  reading.catch(() => {});
   const writer = new LayerWriter(root);
-  let entries = 0;
-  try {
-    for await (const entry of extract) {
-      entries += 1;
-      // streamx readables are async iterable at run time; its type declarations just do not say so.
-      await writer.apply(entry.header as EntryHeader, entry as unknown as EntryBody);
-      entry.resume();
-    }
-    await reading;
-  } catch (err) {
-    layer.destroy();
-    extract.destroy();
-    await reading.catch(() => {});
-    if (isMarinaError(err)) throw err;
-    if (isFileSystemError(err)) throw asMarinaError(err);
-    throw new MarinaError('Invalid', `layer is not a readable tar archive: ${(err as Error).message}`, { cause: err });
-  }
+  const entries = await readTarEntries(
+    layer,
+    (header, body) => writer.apply(header, body),
+    (err) => new MarinaError('Invalid', `layer is not a readable tar archive: ${err.message}`, { cause: err }),
+  );
   await writer.finish();
   return { entries, skippedXattrs: writer.skippedXattrs };
-}
-
-/** tar-stream's header; it decodes PAX records into strings. */
-type EntryHeader = Omit<tar.Header, 'pax'> & { pax?: Record<string, string> | null };
-
-/** An entry's contents as tar-stream hands them over. */
-type EntryBody = AsyncIterable<Uint8Array>;
-
-function isFileSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 function quoted(name: string): string {
@@ -95,14 +60,33 @@ function quoted(name: string): string {
 const ownUid = process.getuid?.() ?? 0;
 const ownGid = process.getgid?.() ?? 0;
 
+/** Refusals of the layer's tree: nothing is written through a symlink, and hard links stay in this layer. */
+const layerTreeMessages = {
+  notADirectory: (name: string, path: string, isSymlink: boolean) =>
+    isSymlink
+      ? invalid(`layer entry ${quoted(name)} writes through the symlink ${quoted(path)}; a layer may not write outside itself`)
+      : invalid(`layer entry ${quoted(name)} needs ${quoted(path)} to be a directory, but the layer has a file there`),
+  linkRefused: (name: string, linkname: string, refusal: LinkRefusal) => {
+    switch (refusal.reason) {
+      case 'missing':
+        return invalid(
+          `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, which is not in this layer (links into lower layers are not supported)`,
+        );
+      case 'parent-not-directory':
+        return invalid(
+          `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, whose parent ${quoted(refusal.parent)} is not a directory of this layer`,
+        );
+      case 'directory':
+        return invalid(`layer entry ${quoted(name)} is a hard link to the directory ${quoted(linkname)}`);
+    }
+  },
+};
+
 class LayerWriter {
-  readonly #root: string;
-  /** Paths (relative to the root) known to be real directories: saves an lstat per parent per entry. */
-  readonly #knownDirs = new Set<string>(['']);
+  readonly #tree: LexicalTree;
+  readonly #extractor: TarExtractor;
   readonly #xattrs = new Map<string, Xattr[]>();
   readonly #opaqueDirs = new Set<string>();
-  /** Directory mtimes are set last: creating their children would change them again. */
-  readonly #dirMtimes = new Map<string, Date>();
   /**
    * An overlay whiteout already created in this layer: later whiteouts are hard links to it, because
    * creating each one with mknod would cost a process spawn per deleted file.
@@ -111,11 +95,24 @@ class LayerWriter {
   readonly skippedXattrs: SkippedXattr[] = [];
 
   constructor(root: string) {
-    this.#root = root;
-  }
-
-  #abs(path: string): string {
-    return path === '' ? this.#root : join(this.#root, path);
+    this.#tree = new LexicalTree(root, layerTreeMessages);
+    this.#extractor = new TarExtractor(this.#tree, {
+      owner: layerOwner,
+      linkTarget: (linkname, name) => {
+        try {
+          return normalizeLayerPath(linkname);
+        } catch {
+          throw invalid(`layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, which escapes the layer root`);
+        }
+      },
+      checkSpecialFile: (path, header) => {
+        if (header.type !== 'fifo' && !deviceAllowedAt(path)) {
+          throw invalid(`layer entry ${quoted(header.name)} is a device node outside dev/; images may only ship devices in /dev`);
+        }
+      },
+      unsupported: (name, type) => invalid(`layer entry ${quoted(name)} has tar type ${type}, which a layer cannot contain`),
+      removed: (path) => this.#forget(path),
+    });
   }
 
   async apply(header: EntryHeader, body: EntryBody): Promise<void> {
@@ -129,218 +126,51 @@ class LayerWriter {
     const whiteout = whiteoutMeaning(path);
     if (whiteout?.kind === 'ignore') return;
     if (whiteout?.kind === 'opaque') {
-      await this.#ensureDirectory(whiteout.dir, name);
+      await this.#tree.directory(whiteout.dir, name);
       this.#opaqueDirs.add(whiteout.dir);
       return;
     }
     if (whiteout?.kind === 'whiteout') {
-      await this.#ensureParents(whiteout.path, name);
-      await this.#removeExisting(whiteout.path);
-      await this.#makeWhiteout(whiteout.path);
+      await this.#tree.directory(parentOf(whiteout.path), name);
+      const abs = this.#tree.host(whiteout.path);
+      await this.#extractor.remove(whiteout.path, abs);
+      await this.#makeWhiteout(whiteout.path, abs);
       return;
     }
-
-    await this.#ensureParents(path, name);
-    const abs = this.#abs(path);
-    const mode = (header.mode ?? 0o644) & 0o7777;
-    const mtime = header.mtime ?? new Date(0);
-    switch (header.type) {
-      case 'directory': {
-        const existing = await lstatOrUndefined(abs);
-        if (!existing?.isDirectory()) {
-          if (existing) await this.#removeExisting(path);
-          await mkdir(abs);
-        }
-        this.#knownDirs.add(path);
-        await this.#setOwnerAndMode(abs, header, mode);
-        this.#dirMtimes.set(path, mtime);
-        break;
-      }
-      case 'file':
-      case 'contiguous-file':
-      case null:
-      case undefined:
-        await this.#replacing(path, () => this.#writeFile(abs, body, header, mode, mtime));
-        break;
-      case 'symlink':
-        await this.#replacing(path, () => symlink(header.linkname ?? '', abs));
-        await this.#setOwner(abs, header);
-        await lutimes(abs, mtime, mtime);
-        break;
-      case 'link':
-        await this.#hardLink(path, name, header.linkname ?? '');
-        break;
-      case 'character-device':
-      case 'block-device':
-        if (!deviceAllowedAt(path)) {
-          throw invalid(`layer entry ${quoted(name)} is a device node outside dev/; images may only ship devices in /dev`);
-        }
-        await this.#removeExisting(path);
-        await runChecked('mknod', [
-          '-m',
-          mode.toString(8),
-          '--',
-          abs,
-          header.type === 'character-device' ? 'c' : 'b',
-          String(header.devmajor ?? 0),
-          String(header.devminor ?? 0),
-        ]);
-        await this.#setOwnerAndMode(abs, header, mode);
-        await lutimes(abs, mtime, mtime);
-        break;
-      case 'fifo':
-        await this.#removeExisting(path);
-        await runChecked('mknod', ['-m', mode.toString(8), '--', abs, 'p']);
-        await this.#setOwnerAndMode(abs, header, mode);
-        await lutimes(abs, mtime, mtime);
-        break;
-      default:
-        throw invalid(`layer entry ${quoted(name)} has tar type ${String(header.type)}, which a layer cannot contain`);
-    }
+    await this.#extractor.entry(path, header, body);
     const { keep, skipped } = xattrsFromPax(path, header.pax);
     if (keep.length > 0) this.#xattrs.set(path, keep);
     this.skippedXattrs.push(...skipped);
   }
 
-  /** Sets what must wait for the whole layer: directory mtimes and all xattrs. */
+  /** Sets what must wait for the whole layer: directory modes and mtimes, then all xattrs. */
   async finish(): Promise<void> {
+    await this.#extractor.finish();
     await this.#restoreXattrs(new Map([...this.#opaqueDirs].map((dir) => [dir || '.', [opaqueXattr]])), false);
     await this.#restoreXattrs(this.#xattrs, true);
-    const deepestFirst = [...this.#dirMtimes].sort(([a], [b]) => b.split('/').length - a.split('/').length);
-    for (const [path, mtime] of deepestFirst) await lutimes(this.#abs(path), mtime, mtime);
-  }
-
-  /** Creates missing parents (0755, root-owned, as Docker does) and refuses parents that are not real directories. */
-  async #ensureParents(path: string, name: string): Promise<void> {
-    for (const ancestor of ancestorsOf(path)) await this.#ensureDirectoryAt(ancestor, name);
-  }
-
-  async #ensureDirectory(path: string, name: string): Promise<void> {
-    await this.#ensureParents(path, name);
-    await this.#ensureDirectoryAt(path, name);
-  }
-
-  async #ensureDirectoryAt(path: string, name: string): Promise<void> {
-    if (this.#knownDirs.has(path)) return;
-    const stats = await lstatOrUndefined(this.#abs(path));
-    if (stats === undefined) await mkdir(this.#abs(path), { mode: 0o755 });
-    else if (stats.isSymbolicLink()) {
-      throw invalid(`layer entry ${quoted(name)} writes through the symlink ${quoted(path)}; a layer may not write outside itself`);
-    } else if (!stats.isDirectory()) {
-      throw invalid(`layer entry ${quoted(name)} needs ${quoted(path)} to be a directory, but the layer has a file there`);
-    }
-    this.#knownDirs.add(path);
-  }
-
-  /**
-   * Creates `path` with `create`, which must fail with EEXIST when something is already there; that is then
-   * replaced. Trying first saves an lstat per entry: layers rarely repeat a path.
-   */
-  async #replacing(path: string, create: () => Promise<void>): Promise<void> {
-    try {
-      await create();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      await this.#removeExisting(path);
-      await create();
-    }
-  }
-
-  /** A later entry for the same path replaces the earlier one, except that a directory stays a directory. */
-  async #removeExisting(path: string): Promise<void> {
-    const abs = this.#abs(path);
-    const stats = await lstatOrUndefined(abs);
-    if (!stats) return;
-    if (stats.isDirectory()) await rm(abs, { recursive: true, force: true });
-    else await unlink(abs);
-    this.#forget(path);
   }
 
   /** Drops what was remembered about `path` and everything below it. */
   #forget(path: string): void {
     const below = `${path}/`;
     const gone = (p: string) => p === path || p.startsWith(below);
-    for (const dir of this.#knownDirs) if (gone(dir)) this.#knownDirs.delete(dir);
     for (const dir of this.#opaqueDirs) if (gone(dir)) this.#opaqueDirs.delete(dir);
     for (const p of this.#xattrs.keys()) if (gone(p)) this.#xattrs.delete(p);
-    for (const p of this.#dirMtimes.keys()) if (gone(p)) this.#dirMtimes.delete(p);
     if (this.#whiteoutTemplate !== undefined && gone(this.#whiteoutTemplate)) this.#whiteoutTemplate = undefined;
   }
 
-  async #makeWhiteout(path: string): Promise<void> {
-    const abs = this.#abs(path);
+  async #makeWhiteout(path: string, abs: string): Promise<void> {
     if (this.#whiteoutTemplate !== undefined) {
-      await link(this.#abs(this.#whiteoutTemplate), abs);
+      await link(this.#tree.host(this.#whiteoutTemplate), abs);
       return;
     }
     await runChecked('mknod', ['-m', '000', '--', abs, 'c', '0', '0']);
     this.#whiteoutTemplate = path;
   }
 
-  async #writeFile(abs: string, body: EntryBody, header: EntryHeader, mode: number, mtime: Date): Promise<void> {
-    // O_EXCL with O_CREAT also refuses a symlink in the final component, so the write cannot be redirected.
-    const file = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-    try {
-      for await (const chunk of body) await file.write(chunk);
-      const uid = header.uid ?? 0;
-      const gid = header.gid ?? 0;
-      if (uid !== ownUid || gid !== ownGid) await file.chown(uid, gid);
-      // After chown, which clears setuid/setgid; and the umask may have narrowed the mode given to open.
-      await file.chmod(mode);
-      await file.utimes(mtime, mtime);
-    } finally {
-      await file.close();
-    }
-  }
-
-  async #hardLink(path: string, name: string, linkname: string): Promise<void> {
-    let target: string;
-    try {
-      target = normalizeLayerPath(linkname);
-    } catch {
-      throw invalid(`layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, which escapes the layer root`);
-    }
-    for (const ancestor of ancestorsOf(target)) {
-      if (this.#knownDirs.has(ancestor)) continue;
-      const stats = await lstatOrUndefined(this.#abs(ancestor));
-      if (!stats) throw this.#linkOutsideLayer(name, linkname);
-      if (!stats.isDirectory()) {
-        throw invalid(
-          `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, whose parent ${quoted(ancestor)} is not a directory of this layer`,
-        );
-      }
-      this.#knownDirs.add(ancestor);
-    }
-    const targetStats = target === '' ? undefined : await lstatOrUndefined(this.#abs(target));
-    if (!targetStats) throw this.#linkOutsideLayer(name, linkname);
-    if (targetStats.isDirectory()) {
-      throw invalid(`layer entry ${quoted(name)} is a hard link to the directory ${quoted(linkname)}`);
-    }
-    if (target === path) return;
-    // link(2) does not follow a symlink in the target, so this links the symlink itself, as tar means it.
-    await this.#replacing(path, () => link(this.#abs(target), this.#abs(path)));
-  }
-
-  #linkOutsideLayer(name: string, linkname: string): MarinaError {
-    return invalid(
-      `layer entry ${quoted(name)} is a hard link to ${quoted(linkname)}, which is not in this layer (links into lower layers are not supported)`,
-    );
-  }
-
-  async #setOwner(abs: string, header: EntryHeader): Promise<void> {
-    const uid = header.uid ?? 0;
-    const gid = header.gid ?? 0;
-    if (uid !== ownUid || gid !== ownGid) await lchown(abs, uid, gid);
-  }
-
-  async #setOwnerAndMode(abs: string, header: EntryHeader, mode: number): Promise<void> {
-    await this.#setOwner(abs, header);
-    await chmod(abs, mode);
-  }
-
   async #restoreXattrs(entries: ReadonlyMap<string, readonly Xattr[]>, tolerateUnsupported: boolean): Promise<void> {
     if (entries.size === 0) return;
-    const result = await runCommand('setfattr', ['-h', '--restore=-'], { cwd: this.#root, input: buildXattrDump(entries) });
+    const result = await runCommand('setfattr', ['-h', '--restore=-'], { cwd: this.#tree.host(''), input: buildXattrDump(entries) });
     if (result.code === 0) return;
     const failures = parseSetfattrErrors(result.stderr);
     const fatal = failures.filter((f) => !tolerateUnsupported || !isToleratedXattrFailure(f));
@@ -353,6 +183,13 @@ class LayerWriter {
       }
     }
   }
+}
+
+/** The header's owner; none when it is the process's own, which the entry has already: saves a chown per entry. */
+function layerOwner(header: EntryHeader): Owner | undefined {
+  const uid = header.uid ?? 0;
+  const gid = header.gid ?? 0;
+  return uid === ownUid && gid === ownGid ? undefined : { uid, gid };
 }
 
 const opaqueXattr: Xattr = { name: 'trusted.overlay.opaque', value: Buffer.from('y') };

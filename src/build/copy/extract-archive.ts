@@ -7,137 +7,63 @@
  * container to resolve, as with Docker (which unpacks in a chroot). Parents are resolved with
  * resolveInRoot, so a link the archive itself made is followed inside the rootfs, never on the host.
  */
-import { constants } from 'node:fs';
-import { link, mkdir, open, rm, symlink } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import { MarinaError, invalid, isMarinaError } from '../../errors.ts';
+import { MarinaError, invalid } from '../../errors.ts';
 import { normalizeLayerPath } from '../../snapshot/layer-paths.ts';
+import { type ExtractTree, readTarEntries, TarExtractor } from '../../snapshot/tar-extract.ts';
 import { resolveInRoot } from '../fs/resolve-in-root.ts';
-import { type EntryMetadata, lstatOrUndefined, makeSpecialFile, type Owner, type RootfsWriter } from './rootfs-writer.ts';
+import { lstatOrUndefined, type Owner, type RootfsWriter } from './rootfs-writer.ts';
 
 /** Unpacks the uncompressed tar stream `archive` into the directory `dest` (absolute in the image), which exists. */
 export async function extractArchive(writer: RootfsWriter, archive: Readable, dest: string, chown: Owner | undefined): Promise<void> {
-  const extract = tar.extract();
-  const reading = pipeline(archive, extract);
-  // Observed below; without this an early failure of the writer would leave the rejection unhandled.
-  reading.catch(() => {});
-  const unpacker = new Unpacker(writer, dest, chown);
-  try {
-    for await (const entry of extract) {
-      // streamx readables are async iterable at run time; its type declarations just do not say so.
-      await unpacker.apply(entry.header, entry as unknown as AsyncIterable<Uint8Array>);
-      entry.resume();
-    }
-    await reading;
-  } catch (err) {
-    archive.destroy();
-    extract.destroy();
-    await reading.catch(() => {});
-    if (isMarinaError(err) || typeof (err as NodeJS.ErrnoException).syscall === 'string') throw err;
-    throw new MarinaError('Invalid', `ADD could not read the archive: ${(err as Error).message}; check that it is a complete tar file`, {
-      cause: err,
-    });
-  }
-  await unpacker.finishDirectories();
+  const extractor = new TarExtractor(new InRootTree(writer, dest), {
+    owner: (header) => chown ?? { uid: header.uid ?? 0, gid: header.gid ?? 0 },
+    linkTarget: inside,
+    checkSymlink: (path, linkname, name) => {
+      if (!linkname.startsWith('/')) inside(`${posix.dirname(path)}/${linkname}`, name);
+    },
+    checkSpecialFile: () => {},
+    unsupported: (name, type) => invalid(`ADD cannot unpack the archive entry ${JSON.stringify(name)} of tar type ${type}`),
+  });
+  await readTarEntries(
+    archive,
+    async (header, body) => {
+      const path = inside(header.name, header.name);
+      // The archive's own root (`./`) leaves the destination as it is, like Docker.
+      if (path !== '') await extractor.entry(path, header, body);
+    },
+    (err) =>
+      new MarinaError('Invalid', `ADD could not read the archive: ${err.message}; check that it is a complete tar file`, { cause: err }),
+  );
+  await extractor.finish();
 }
 
-class Unpacker {
+/** `path` relative to the destination, refusing a `..` that climbs out of it. */
+function inside(path: string, entryName: string): string {
+  try {
+    return normalizeLayerPath(path);
+  } catch {
+    throw invalid(
+      `ADD refuses the archive: its entry ${JSON.stringify(entryName)} points outside the destination directory (through "..")`,
+    );
+  }
+}
+
+/** The destination inside a rootfs: parents are resolved with resolveInRoot, links followed but kept in the rootfs. */
+class InRootTree implements ExtractTree {
   readonly #writer: RootfsWriter;
   readonly #dest: string;
-  readonly #chown: Owner | undefined;
-  /** Host paths of parent directories already resolved; dropped whenever a link or directory changes. */
+  /** Host paths of parent directories already resolved; dropped whenever something is removed. */
   readonly #parents = new Map<string, string>();
-  /** Directory mode and times are set last: creating their children would change them again. */
-  readonly #directories = new Map<string, EntryMetadata>();
 
-  constructor(writer: RootfsWriter, dest: string, chown: Owner | undefined) {
+  constructor(writer: RootfsWriter, dest: string) {
     this.#writer = writer;
     this.#dest = dest;
-    this.#chown = chown;
   }
 
-  async apply(header: tar.Header, body: AsyncIterable<Uint8Array>): Promise<void> {
-    const relativePath = this.#inside(header.name, header.name);
-    // The archive's own root (`./`) leaves the destination as it is, like Docker.
-    if (relativePath === '') return;
-    const target = join(await this.#parent(posix.dirname(relativePath)), posix.basename(relativePath));
-    const existing = await lstatOrUndefined(target);
-    if (existing && !(existing.isDirectory() && header.type === 'directory')) {
-      await rm(target, { recursive: true, force: true });
-      if (existing.isDirectory()) this.#parents.clear();
-    }
-    const metadata: EntryMetadata = {
-      owner: this.#chown ?? { uid: header.uid ?? 0, gid: header.gid ?? 0 },
-      mode: (header.mode ?? 0o644) & 0o7777,
-      atime: undefined,
-      mtime: (header.mtime ?? new Date(0)).getTime() / 1000,
-    };
-    switch (header.type) {
-      case 'directory':
-        if (!existing) await mkdir(target, 0o700);
-        await this.#writer.finish(target, { ...metadata, mode: undefined, mtime: undefined }, false);
-        this.#directories.set(target, metadata);
-        break;
-      case 'file':
-      case 'contiguous-file':
-      case null:
-      case undefined: {
-        // O_EXCL refuses whatever appeared at the name since it was cleared, a link included.
-        const file = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        try {
-          for await (const chunk of body) await file.write(chunk);
-        } finally {
-          await file.close();
-        }
-        await this.#writer.finish(target, metadata, false);
-        break;
-      }
-      case 'symlink': {
-        const linkname = header.linkname ?? '';
-        if (!linkname.startsWith('/')) this.#inside(`${posix.dirname(relativePath)}/${linkname}`, header.name);
-        await symlink(linkname, target);
-        this.#parents.clear();
-        await this.#writer.finish(target, metadata, true);
-        break;
-      }
-      case 'link':
-        await this.#hardLink(target, header.name, header.linkname ?? '');
-        break;
-      case 'fifo':
-      case 'character-device':
-      case 'block-device':
-        await makeSpecialFile(target, header.type, header.devmajor ?? 0, header.devminor ?? 0);
-        await this.#writer.finish(target, metadata, false);
-        break;
-      default:
-        throw invalid(`ADD cannot unpack the archive entry ${JSON.stringify(header.name)} of tar type ${String(header.type)}`);
-    }
-  }
-
-  /** Sets the directories' mode and times, deepest first so that setting one does not disturb its parent. */
-  async finishDirectories(): Promise<void> {
-    const deepestFirst = [...this.#directories].sort(([a], [b]) => b.split('/').length - a.split('/').length);
-    for (const [target, metadata] of deepestFirst) {
-      await this.#writer.finish(target, metadata, false);
-    }
-  }
-
-  /** `path` relative to the destination, refusing a `..` that climbs out of it. */
-  #inside(path: string, entryName: string): string {
-    try {
-      return normalizeLayerPath(path);
-    } catch {
-      throw invalid(
-        `ADD refuses the archive: its entry ${JSON.stringify(entryName)} points outside the destination directory (through "..")`,
-      );
-    }
-  }
-
-  async #parent(relativeDir: string): Promise<string> {
-    const inImage = posix.join(this.#dest, relativeDir);
+  async directory(dir: string): Promise<string> {
+    const inImage = posix.join(this.#dest, dir);
     let host = this.#parents.get(inImage);
     if (host === undefined) {
       host = await this.#writer.makeDirectories(inImage);
@@ -146,16 +72,21 @@ class Unpacker {
     return host;
   }
 
-  async #hardLink(target: string, entryName: string, linkname: string): Promise<void> {
-    const source = await resolveInRoot(this.#writer.rootfs, posix.join(this.#dest, this.#inside(linkname, entryName)), {
-      followFinal: false,
-    });
+  async linkSource(target: string, name: string, linkname: string): Promise<string> {
+    const source = await resolveInRoot(this.#writer.rootfs, posix.join(this.#dest, target), { followFinal: false });
     const stats = await lstatOrUndefined(source);
     if (!stats || stats.isDirectory()) {
       throw invalid(
-        `ADD refuses the archive: its entry ${JSON.stringify(entryName)} is a hard link to ${JSON.stringify(linkname)}, which is not a file the archive unpacked before it`,
+        `ADD refuses the archive: its entry ${JSON.stringify(name)} is a hard link to ${JSON.stringify(linkname)}, which is not a file the archive unpacked before it`,
       );
     }
-    await link(source, target);
+    return source;
+  }
+
+  madeDirectory(): void {}
+
+  /** A removed directory, or a link replacing one, may change where any cached path resolves. */
+  forget(): void {
+    this.#parents.clear();
   }
 }
