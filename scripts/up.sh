@@ -56,7 +56,7 @@ fi
 mkdir -p "$root" "$(dirname "$socket")" "$(dirname "$log_file")"
 echo "up: starting marinad (log: $log_file)"
 # setsid: the daemon must outlive this script's session (npm, the terminal) and its signals.
-setsid "$repo/bin/marinad" --root "$root" --socket "$socket" --registry-addr 127.0.0.1:5000 </dev/null >>"$log_file" 2>&1 &
+setsid "$repo/bin/marinad" --root "$root" --socket "$socket" --docker-socket /run/marina/docker.sock --registry-addr 127.0.0.1:5000 </dev/null >>"$log_file" 2>&1 &
 pid=$!
 
 deadline=$((SECONDS + 30))

@@ -31,12 +31,16 @@ export interface RunOptions {
 export interface TestDaemon {
   root: string;
   socket: string;
+  /** Where it serves Docker's Engine API (`--docker-socket`). */
+  dockerSocket: string;
   /** The default network's bridge device: its own per daemon, as are its subnets. */
   bridge: string;
   /** Runs `marina ARGS` against this daemon. */
   marina(args: string[], options?: RunOptions): Promise<CliResult>;
   /** Like `marina` but throws with the CLI's output when the exit code is not 0; returns stdout. */
   ok(args: string[], options?: RunOptions): Promise<string>;
+  /** Runs the real `docker` CLI against this daemon's Docker socket (its own empty config dir). */
+  docker(args: string[], options?: RunOptions): Promise<CliResult>;
   /** Restarts marinad on the same root (after `kill9` or `stop`). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -93,13 +97,15 @@ export interface DaemonOptions {
 export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaemon> {
   const root = mkdtempSync(join(tmpdir(), 'marina-test-'));
   const socket = join(root, 'marina.sock');
+  const dockerSocket = join(root, 'docker.sock');
+  const dockerConfig = join(root, 'docker-config');
   // Daemons run side by side: each gets its own bridge and subnets unless the test chose them.
   const given = options.args ?? [];
   const network = given.includes('--bridge') ? undefined : uniqueNetworkFlags();
   // No test may send a DNS query off this machine: names the embedded DNS does not know go to a closed
   // loopback port (discard), never to the host's resolver.
   const dnsSink = given.includes('--dns-upstream') ? [] : ['--dns-upstream', '127.0.0.1:9'];
-  const args = [...(network?.args ?? []), ...dnsSink, ...given];
+  const args = [...(network?.args ?? []), ...dnsSink, '--docker-socket', dockerSocket, ...given];
   const bridge = network?.bridge ?? given[given.indexOf('--bridge') + 1]!;
   let child: ChildProcess | undefined;
   let stderr = '';
@@ -108,7 +114,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   const daemon: TestDaemon = {
     root,
     socket,
+    dockerSocket,
     bridge,
+    docker: (cliArgs, runOptions = {}) =>
+      runProcess('docker', cliArgs, {
+        ...runOptions,
+        env: { DOCKER_HOST: `unix://${dockerSocket}`, DOCKER_CONFIG: dockerConfig, ...runOptions.env },
+      }),
     marina: (cliArgs, runOptions = {}) =>
       runProcess(marinaBin, cliArgs, { ...runOptions, env: { ...env, ...runOptions.env } }),
     async ok(args, runOptions) {

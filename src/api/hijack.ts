@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { AttachedStdio, OutputFrame } from '../engine/services.ts';
-import { errorResponse } from './http-io.ts';
+import { type ErrorEncoder, errorResponse } from './http-io.ts';
 import { encodeFrame } from './stdio-framing.ts';
 
 export const multiplexedContentType = 'application/vnd.docker.multiplexed-stream';
@@ -51,8 +51,8 @@ export function bridgeStdio(stdio: AttachedStdio, socket: Duplex, head: Buffer):
 }
 
 /** Answers an upgrade request that failed before the switch with an ordinary HTTP error response. */
-export function rejectUpgrade(socket: Duplex, err: unknown): void {
-  const { status, body } = errorResponse(err);
+export function rejectUpgrade(socket: Duplex, err: unknown, encode: ErrorEncoder = errorResponse): void {
+  const { status, body } = encode(err);
   socket.end(
     `HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

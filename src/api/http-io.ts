@@ -21,8 +21,10 @@ export function errorResponse(err: unknown): { status: number; body: string } {
   return { status: error.httpStatus, body: JSON.stringify(error.toJSON()) };
 }
 
-export function sendError(res: ServerResponse, err: unknown): void {
-  const { status, body } = errorResponse(err);
+export type ErrorEncoder = (err: unknown) => { status: number; body: string };
+
+export function sendError(res: ServerResponse, err: unknown, encode: ErrorEncoder = errorResponse): void {
+  const { status, body } = encode(err);
   if (res.headersSent) {
     // A streamed response already started: the status is gone, so the error travels as the last line.
     res.end(`${body}\n`);

@@ -9,7 +9,7 @@ import type { ApiContext, Route } from './api-types.ts';
 import { addBuildRoutes } from './build-routes.ts';
 import { addContainerRoutes } from './container-routes.ts';
 import { bridgeStdio, isUpgradeRequest, rejectUpgrade } from './hijack.ts';
-import { sendError } from './http-io.ts';
+import { type ErrorEncoder, errorResponse, sendError } from './http-io.ts';
 import { addImageRoutes, addVolumeRoutes } from './image-volume-routes.ts';
 import { addNetworkRoutes } from './network-routes.ts';
 import { addRegistryRoutes } from './registry-routes.ts';
@@ -30,42 +30,58 @@ export function buildRouter(): Router<Route> {
   return router;
 }
 
-function resolve(router: Router<Route>, req: IncomingMessage) {
+/**
+ * What differs between the APIs served on the same machinery: the native one, and Docker's Engine API
+ * (src/api/docker/), which has versioned paths, its own error body and headers on every answer.
+ */
+export interface ApiDialect {
+  /** The router path of a request path; throws (e.g. an API version out of range) to refuse it. */
+  routePath(pathname: string): string;
+  encodeError: ErrorEncoder;
+  /** Sent with every answer. */
+  headers: Record<string, string>;
+}
+
+const nativeDialect: ApiDialect = {
+  routePath: (pathname) => pathname,
+  encodeError: errorResponse,
+  headers: {},
+};
+
+function resolve(router: Router<Route>, dialect: ApiDialect, req: IncomingMessage) {
   const url = new URL(req.url ?? '/', 'http://marina');
-  const found = router.match(req.method ?? 'GET', url.pathname);
-  if (found === undefined)
-    throw new MarinaError('NotFound', `no API route ${req.method} ${url.pathname}: see docs/api.md`);
+  const path = dialect.routePath(url.pathname);
+  const found = router.match(req.method ?? 'GET', path);
+  if (found === undefined) throw new MarinaError('NotFound', `no API route ${req.method} ${url.pathname}: see docs/api.md`);
   if (found === 'method-not-allowed') {
-    throw new MarinaError(
-      'NotFound',
-      `${url.pathname} does not take ${req.method}: see docs/api.md for its methods`,
-    );
+    throw new MarinaError('NotFound', `${url.pathname} does not take ${req.method}: see docs/api.md for its methods`);
   }
   return { route: found.handler, params: found.params, query: url.searchParams };
 }
 
 export function createApiServer(ctx: ApiContext): Server {
-  const router = buildRouter();
+  return createRoutedServer(ctx, buildRouter(), nativeDialect);
+}
+
+/** An HTTP server that dispatches to `router`'s routes: plain requests, and hijacked (Upgrade) stdio streams. */
+export function createRoutedServer(ctx: ApiContext, router: Router<Route>, dialect: ApiDialect): Server {
   const log = (req: IncomingMessage, err: unknown) => {
     const error = asMarinaError(err);
-    if (error.code === 'Internal')
-      ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+    if (error.code === 'Internal') ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed');
     else ctx.logger.debug({ code: error.code, method: req.method, url: req.url }, error.message);
   };
 
   const server = createServer(async (req, res) => {
+    for (const [name, value] of Object.entries(dialect.headers)) res.setHeader(name, value);
     try {
-      const { route, params, query } = resolve(router, req);
+      const { route, params, query } = resolve(router, dialect, req);
       if (route.kind === 'upgrade') {
-        throw new MarinaError(
-          'Invalid',
-          `${req.url} streams stdio: send it with Connection: Upgrade and Upgrade: tcp`,
-        );
+        throw new MarinaError('Invalid', `${req.url} streams stdio: send it with Connection: Upgrade and Upgrade: tcp`);
       }
       await route.handle({ req, res, params, query, ctx });
     } catch (err) {
       log(req, err);
-      if (!res.destroyed) sendError(res, err);
+      if (!res.destroyed) sendError(res, err, dialect.encodeError);
     }
   });
 
@@ -75,13 +91,12 @@ export function createApiServer(ctx: ApiContext): Server {
     socket.on('error', () => socket.destroy());
     try {
       if (!isUpgradeRequest(req.headers)) throw new MarinaError('Invalid', 'expected Connection: Upgrade');
-      const { route, params, query } = resolve(router, req);
-      if (route.kind !== 'upgrade')
-        throw new MarinaError('Invalid', `${req.url} is not a stdio stream; send it without Upgrade`);
+      const { route, params, query } = resolve(router, dialect, req);
+      if (route.kind !== 'upgrade') throw new MarinaError('Invalid', `${req.url} is not a stdio stream; send it without Upgrade`);
       bridgeStdio(await route.open({ req, params, query, ctx }), socket, head);
     } catch (err) {
       log(req, err);
-      rejectUpgrade(socket, err);
+      rejectUpgrade(socket, err, dialect.encodeError);
     }
   });
   return server;

@@ -9,6 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
+import type { ApiContext } from '../api/api-types.ts';
+import { createDockerApiServer } from '../api/docker/docker-server.ts';
 import { createApiServer } from '../api/server.ts';
 import { marinaVersion } from '../api/version.ts';
 import { parseMemory } from '../engine/config-parse.ts';
@@ -27,6 +29,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 interface DaemonFlags {
   root: string;
   socket: string;
+  dockerSocket?: string;
   logLevel: string;
   logMaxSize: number;
   logMaxFiles: number;
@@ -91,6 +94,7 @@ function parseFlags(argv: string[]): DaemonFlags {
     .version(version)
     .option('--root <dir>', 'state root', '/var/lib/marina')
     .option('--socket <path>', 'unix socket of the API', '/run/marina/marina.sock')
+    .option('--docker-socket <path>', "also serve Docker's Engine API on this unix socket (for docker, docker-compose, SDKs)")
     .option('--log-level <level>', `daemon log level (${logLevels.join(', ')})`, asLevel, 'info')
     .option('--log-max-size <size>', 'container log size before rotation', asBytes, 10 * 1024 * 1024)
     .option('--log-max-files <n>', 'container log files kept, rotated ones included', asCount, 3)
@@ -141,11 +145,13 @@ async function main(): Promise<void> {
   }
   const root = resolve(flags.root);
   const socketPath = resolve(flags.socket);
+  const dockerSocketPath = flags.dockerSocket === undefined ? undefined : resolve(flags.dockerSocket);
   mkdirSync(root, { recursive: true, mode: 0o711 });
   const releaseLock = acquirePidLock(join(root, 'marinad.lock'), root);
 
   let engine: Awaited<ReturnType<typeof createEngine>>;
-  let server: Server;
+  let server: Server | undefined;
+  let dockerServer: Server | undefined;
   let registry: RegistryParts;
   try {
     engine = await createEngine({
@@ -189,7 +195,7 @@ async function main(): Promise<void> {
       runcPath: flags.runc ?? 'runc',
       logger,
     });
-    server = createApiServer({
+    const context: ApiContext = {
       engine,
       logger,
       version,
@@ -197,14 +203,20 @@ async function main(): Promise<void> {
       transfer: registry.transfer,
       registry: registry.registry,
       builds,
-    });
+    };
+    server = createApiServer(context);
     await listenOnSocket(server, socketPath);
+    if (dockerSocketPath) {
+      dockerServer = createDockerApiServer(context);
+      await listenOnSocket(dockerServer, dockerSocketPath);
+    }
   } catch (err) {
+    server?.close();
     await engine.close().catch(() => {});
     releaseLock();
     throw err;
   }
-  logger.info({ socket: socketPath, root, version }, `marinad listening on unix://${socketPath}`);
+  logger.info({ socket: socketPath, dockerSocket: dockerSocketPath, root, version }, `marinad listening on unix://${socketPath}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -212,6 +224,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down; containers keep running');
     server.close();
+    dockerServer?.close();
+    dockerServer?.closeAllConnections();
     registry.server?.close();
     registry.server?.closeAllConnections();
     registry.transfer.close();
@@ -222,10 +236,12 @@ async function main(): Promise<void> {
     } catch (err) {
       logger.error({ err }, 'closing the engine failed');
     }
-    try {
-      unlinkSync(socketPath);
-    } catch {
-      // Already gone: nothing to clean.
+    for (const path of [socketPath, dockerSocketPath]) {
+      try {
+        if (path) unlinkSync(path);
+      } catch {
+        // Already gone: nothing to clean.
+      }
     }
     releaseLock();
     process.exit(0);

@@ -1,0 +1,5 @@
+/** Placeholder until its routes land (issue 6, in progress). */
+import type { Route } from '../api-types.ts';
+import type { Router } from '../router.ts';
+
+export function addDockerContainerRoutes(_router: Router<Route>): void {}

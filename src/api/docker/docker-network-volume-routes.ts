@@ -1,0 +1,6 @@
+/** Placeholder until its routes land (issue 6, in progress). */
+import type { Route } from '../api-types.ts';
+import type { Router } from '../router.ts';
+
+export function addDockerNetworkRoutes(_router: Router<Route>): void {}
+export function addDockerVolumeRoutes(_router: Router<Route>): void {}
