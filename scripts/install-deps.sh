@@ -22,7 +22,14 @@ packages=(
   xz-utils       # marina build: ADD auto-extracts local .tar.xz archives, as Docker does
   bzip2          # marina build: the same for .tar.bz2
   buildah        # bench/build: the builder `marina build` is measured against
+  docker-compose # Docker API tests: compose 1.29 (docker-py) drives marinad's Docker socket; apt-get runs with
+                 # --no-install-recommends, so its Recommends (docker.io, a whole dockerd) are not pulled in
 )
+# The Docker API tests and bench/docker-api drive marinad with the real docker CLI. A static one in
+# /usr/local/bin (docker CLI 28) is preferred; otherwise Debian's docker.io provides /usr/bin/docker, and
+# its daemon must never start here: policy-rc.d below forbids starting services while it installs, and
+# the service is masked after it (docker.socket would start dockerd on first use of /run/docker.sock).
+command -v docker >/dev/null || packages+=(docker.io)
 for arg in "$@"; do
   case "$arg" in
     --with-podman) packages+=(podman) ;;
@@ -49,7 +56,20 @@ if ((${#missing[@]} > 0)); then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Exit code 101 from policy-rc.d = "action forbidden": no package may start a service (dockerd, containerd).
+  policy=/usr/sbin/policy-rc.d
+  own_policy=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
+  fi
+  apt_rc=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || apt_rc=$?
+  if $own_policy; then rm -f "$policy"; fi
+  ((apt_rc == 0)) || exit "$apt_rc"
+  # Only a docker.io this run installed: a dockerd someone set up on purpose is left alone.
+  if [[ " ${missing[*]} " == *" docker.io "* ]] && command -v systemctl >/dev/null; then
+    systemctl mask --now docker.service docker.socket containerd.service >/dev/null 2>&1 || true
+  fi
   mapfile -t still_missing < <(missing_packages)
   if ((${#still_missing[@]} > 0)); then
     echo "install-deps: apt-get did not install: ${still_missing[*]}" >&2
