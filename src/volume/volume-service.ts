@@ -15,7 +15,7 @@ export interface VolumeService {
   inspect(name: string): Promise<VolumeRecord>;
   /** `Conflict` when a container uses it, unless `force`. */
   remove(name: string, options?: { force?: boolean }): Promise<void>;
-  /** Removes volumes no container uses; returns their names. */
-  prune(): Promise<string[]>;
+  /** Removes volumes no container uses (only anonymous ones with `anonymousOnly`, as Docker since API 1.42); returns their names. */
+  prune(options?: { anonymousOnly?: boolean }): Promise<string[]>;
 }
 

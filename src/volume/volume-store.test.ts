@@ -128,3 +128,13 @@ test('a volume being removed is invisible and cannot be recreated meanwhile', as
   await assert.rejects(store.inspect('going'), (err) => isMarinaError(err, 'NotFound'));
   await assert.rejects(store.create('going'), (err) => isMarinaError(err, 'Conflict'));
 });
+
+test('prune with anonymousOnly keeps named volumes, as Docker does since API 1.42', async (t) => {
+  const { store, inUse } = setup(t);
+  await store.create('named');
+  const unused = await store.create(undefined);
+  const used = await store.create(undefined);
+  inUse.set(used.name, ['c1']);
+  assert.deepEqual(await store.prune({ anonymousOnly: true }), [unused.name]);
+  assert.deepEqual((await store.list()).map((v) => v.name).sort(), ['named', used.name].sort());
+});

@@ -117,10 +117,10 @@ export class VolumeStore implements VolumeService {
     await this.finishRemoval(name);
   }
 
-  async prune(): Promise<string[]> {
+  async prune(options: { anonymousOnly?: boolean } = {}): Promise<string[]> {
     const removed: string[] = [];
-    for (const { name } of await this.list()) {
-      if (this.usersOf(name)) continue;
+    for (const { name, anonymous } of await this.list()) {
+      if ((options.anonymousOnly && !anonymous) || this.usersOf(name)) continue;
       await this.finishRemoval(name);
       removed.push(name);
     }
