@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { MarinaError, conflict, invalid, isMarinaError } from '../errors.ts';
 import { generateId, shortId } from '../ids.ts';
@@ -21,6 +23,8 @@ import type { SpecInput } from '../runtime/spec-input.ts';
 import type { LayerSource, Snapshotter } from '../snapshot/snapshotter.ts';
 import type { VolumeService } from '../volume/volume-service.ts';
 import { AttachSession } from './attach-session.ts';
+import { ContainerFiles, type HostMount } from './container-files.ts';
+import { topOf } from './container-top.ts';
 import { ExitWaiters } from './exit-waiters.ts';
 import { userInRootfs } from './rootfs-user.ts';
 import { specInputOf } from './spec-input-of.ts';
@@ -31,10 +35,13 @@ import type {
   ContainerStats,
   ContainerSummary,
   EngineEvent,
+  ExtractOptions,
   HealthcheckConfig,
   HealthProbeResult,
   LogEntry,
   LogOptions,
+  PathStat,
+  ProcessTable,
   WaitCondition,
 } from './container-types.ts';
 import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer } from './container-store.ts';
@@ -722,6 +729,67 @@ export class ContainerServiceImpl implements ContainerService {
     };
   }
 
+  // ---- rename, top, files ---------------------------------------------------------------------------
+
+  async rename(idOrName: string, name: string): Promise<void> {
+    const id = this.idOf(idOrName);
+    const newName = validateName(name);
+    await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      const oldName = entry.record.name;
+      if (newName === oldName) throw invalid(`Renaming a container with the same name as its current name: give a different name than ${oldName}`);
+      this.deps.store.rename(entry, newName);
+      this.emit('rename', entry.record, { oldName: `/${oldName}` });
+    });
+  }
+
+  async top(idOrName: string, psArgs?: string): Promise<ProcessTable> {
+    const { record } = this.deps.store.find(idOrName);
+    if (!record.state.running) throw conflict(`Container ${record.id} is not running`);
+    return await topOf(cgroupsPathOf(record.id), psArgs);
+  }
+
+  statPath(idOrName: string, path: string): Promise<PathStat> {
+    return this.withFiles(idOrName, (files) => files.stat(path));
+  }
+
+  /** A stopped container's snapshot stays mounted (and its lock held) until the tar has been read. */
+  archive(idOrName: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+    return new Promise((resolve, reject) => {
+      this.withFiles(idOrName, async (files) => {
+        const packed = await files.pack(path);
+        resolve(packed);
+        await finished(packed.tar).catch(() => {});
+      }).catch(reject);
+    });
+  }
+
+  extractArchive(idOrName: string, path: string, archive: Readable, options?: ExtractOptions): Promise<void> {
+    return this.withFiles(idOrName, (files) => files.extract(path, archive, options));
+  }
+
+  /**
+   * Runs `use` on the container's files: a running container's through /proc/<pid>/root; a stopped one's
+   * snapshot is mounted for the time of `use`, under the container's lock so no start races the unmount.
+   */
+  private async withFiles<T>(idOrName: string, use: (files: ContainerFiles) => Promise<T>): Promise<T> {
+    const id = this.idOf(idOrName);
+    const running = (record: ContainerRecord) =>
+      new ContainerFiles(`/proc/${record.state.pid}/root`, [], record.name);
+    const { record } = this.deps.store.find(id);
+    if (record.state.running) return await use(running(record));
+    return await this.mutex.run(id, async () => {
+      const entry = this.current(id, idOrName);
+      if (entry.record.state.running) return await use(running(entry.record));
+      const rootfs = await this.deps.snapshotter.mount(id);
+      try {
+        return await use(new ContainerFiles(rootfs, hostMountsOf(entry.record, bundleDir(this.deps.root, id)), entry.record.name));
+      } finally {
+        await this.deps.snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed'));
+      }
+    });
+  }
+
   // ---- stdio ----------------------------------------------------------------------------------------
 
   async attach(idOrName: string, options: { stdin: boolean }): Promise<AttachedStdio> {
@@ -799,6 +867,14 @@ export class ContainerServiceImpl implements ContainerService {
     this.restartTimers.clear();
     await this.mutex.idle();
   }
+}
+
+/** Where a stopped container's mounts and /etc files are on the host (tmpfs mounts have no host side). */
+function hostMountsOf(record: ContainerRecord, bundle: string): HostMount[] {
+  const etc = ['hostname', 'hosts', 'resolv.conf']
+    .map((file) => ({ target: `/etc/${file}`, source: join(bundle, file) }))
+    .filter((m) => existsSync(m.source));
+  return [...record.mounts.filter((m) => m.type !== 'tmpfs').map((m) => ({ target: m.target, source: m.source })), ...etc];
 }
 
 const stopTimeoutOf = (entry: ContainerEntry) =>

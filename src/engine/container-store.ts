@@ -88,6 +88,15 @@ export class ContainerStore {
     if (changes === 0) throw noSuchContainer(entry.record.id);
   }
 
+  /** Gives container `id` the name `name` (the entry carries it too); `Conflict` when another holds it. */
+  rename(entry: ContainerEntry, name: string): void {
+    this.db.transaction(() => {
+      this.assertNameFree(name);
+      entry.record.name = name;
+      this.db.run('UPDATE containers SET name = ?, entry = ? WHERE id = ?', name, JSON.stringify(entry), entry.record.id);
+    });
+  }
+
   delete(id: string): void {
     this.db.run('DELETE FROM containers WHERE id = ?', id);
   }

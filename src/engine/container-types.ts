@@ -248,3 +248,27 @@ export interface EngineEvent {
   /** Nanoseconds since the epoch. */
   timeNano: bigint;
 }
+
+/** `top`: ps's column titles and, per process of the container, its columns. */
+export interface ProcessTable {
+  titles: string[];
+  processes: string[][];
+}
+
+/** What is at a path inside a container (`cp`, the archive endpoints); a final symlink is not followed. */
+export interface PathStat {
+  /** The last component of the path (`/` for the root). */
+  name: string;
+  size: number;
+  /** st_mode: the file type bits and the permission bits. */
+  mode: number;
+  /** RFC 3339. */
+  mtime: string;
+  /** For a symlink, the path it points to inside the container (else empty). */
+  linkTarget: string;
+}
+
+export interface ExtractOptions {
+  /** Keep the archive's owners (`cp -a`); by default entries belong to the container's root. */
+  keepOwners?: boolean;
+}

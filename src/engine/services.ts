@@ -16,8 +16,11 @@ import type {
   EngineEvent,
   ExecCreateRequest,
   ExecRecord,
+  ExtractOptions,
   LogEntry,
   LogOptions,
+  PathStat,
+  ProcessTable,
   WaitCondition,
 } from './container-types.ts';
 
@@ -56,6 +59,16 @@ export interface ContainerService {
   connectNetwork(idOrName: string, network: string, aliases?: string[]): Promise<void>;
   /** `network disconnect` from a network joined with connectNetwork. */
   disconnectNetwork(idOrName: string, network: string): Promise<void>;
+  /** `Conflict` (Docker's wording) when another container holds `name`. Running containers keep their DNS names until restarted. */
+  rename(idOrName: string, name: string): Promise<void>;
+  /** The processes of a running container, as the host's `ps` with `psArgs` (default `-ef`) shows them. */
+  top(idOrName: string, psArgs?: string): Promise<ProcessTable>;
+  /** What is at `path` in the container (running or not); `NotFound` when nothing is. */
+  statPath(idOrName: string, path: string): Promise<PathStat>;
+  /** A tar of `path` in the container: one entry named after it (with everything below it for a directory). */
+  archive(idOrName: string, path: string): Promise<{ stat: PathStat; tar: Readable }>;
+  /** Unpacks the tar stream `archive` into the existing directory `path` of the container (running or not). */
+  extractArchive(idOrName: string, path: string, archive: Readable, options?: ExtractOptions): Promise<void>;
   /** Removes all stopped containers; returns their ids. */
   prune(): Promise<string[]>;
 }

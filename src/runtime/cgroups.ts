@@ -94,3 +94,10 @@ export async function wasOomKilled(cgroupsPath: string, root = CGROUP_ROOT): Pro
   const counters = parseFlatKeyed(await readTextOrEmpty(join(dir, mode === 'v2' ? 'memory.events' : 'memory.oom_control')));
   return (counters.get('oom_kill') ?? 0) > 0;
 }
+
+/** The pids of the processes in a container's cgroup (`cgroup.procs`), for `top`; empty once it is gone. */
+export async function readCgroupPids(cgroupsPath: string, root = CGROUP_ROOT): Promise<number[]> {
+  const dir = controllerDir(detectCgroupMode(root), root, 'pids', cgroupsPath);
+  const text = await readTextOrEmpty(join(dir, 'cgroup.procs'));
+  return text.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
+}
