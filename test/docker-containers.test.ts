@@ -46,12 +46,19 @@ test('run -d, ps, inspect, stop, start, restart, kill, rm -f', async (t) => {
   assert.equal((await ok(['ps', '-q', '--filter', 'label=app=other'])).trim(), '');
   assert.equal((await ok(['ps', '-q', '--no-trunc', '--filter', `name=${name}`])).trim(), id);
   assert.equal((await ok(['inspect', '-f', '{{.State.Status}} {{.Config.Image}} {{.Name}}', name])).trim(), `running busybox /${name}`);
-  const [inspected] = JSON.parse(await ok(['inspect', name])) as [Record<string, never>];
+  const [inspected] = JSON.parse(await ok(['inspect', name])) as [
+    {
+      Id: string;
+      Config: { Cmd: string[]; Labels: Record<string, string> };
+      HostConfig: { NetworkMode: string };
+      NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+    },
+  ];
   assert.equal(inspected.Id, id);
   assert.deepEqual(inspected.Config.Cmd, ['sleep', '600']);
   assert.deepEqual(inspected.Config.Labels, { app: 'web' });
   assert.equal(inspected.HostConfig.NetworkMode, 'bridge');
-  assert.match(inspected.NetworkSettings.Networks.bridge.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.match(inspected.NetworkSettings.Networks.bridge?.IPAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/);
 
   assert.equal((await ok(['stop', '-t', '1', name])).trim(), name);
   assert.match(await ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]), /^exited (137|143)\n$/);
