@@ -181,7 +181,8 @@ export function parseDockerCreate(body: unknown, name: string | undefined): Dock
   const endpoints = parsed.NetworkingConfig?.EndpointsConfig ?? {};
   const network = mode && mode !== 'default' ? mode : 'bridge';
   for (const [endpointNetwork, endpoint] of Object.entries(endpoints)) {
-    if (endpointNetwork === network || (endpointNetwork === 'default' && network === 'bridge')) {
+    // The CLI names the NetworkMode network's endpoint `default` when it was not given by name.
+    if (endpointNetwork === network || endpointNetwork === 'default') {
       if (endpoint?.Aliases?.length) set('networkAliases', endpoint.Aliases);
     } else {
       warnings.push(`NetworkingConfig.EndpointsConfig.${endpointNetwork} was ignored: a container is created on its NetworkMode network (${network}) only; connect it to more networks after create`);
@@ -189,7 +190,7 @@ export function parseDockerCreate(body: unknown, name: string | undefined): Dock
   }
 
   const policy = host.RestartPolicy?.Name;
-  if (policy) set('restartPolicy', restartPolicy(policy, host.RestartPolicy?.MaximumRetryCount ?? undefined));
+  if (policy && policy !== 'no') set('restartPolicy', restartPolicy(policy, host.RestartPolicy?.MaximumRetryCount ?? undefined));
   set('autoRemove', host.AutoRemove || undefined);
   const resources = {
     ...(host.Memory ? { memoryBytes: host.Memory } : {}),
