@@ -31,7 +31,9 @@ describe('docker image verbs', () => {
   const d = new Proxy({} as TestDaemon, { get: (_t, key) => Reflect.get(registry().daemon, key) });
 
   before(async () => {
-    await registry().daemon.ok(['registry', 'user', 'add', 'alice', '--password-stdin'], { input: 'alice-secret\n' });
+    await registry().daemon.ok(['registry', 'user', 'add', 'alice', '--password-stdin'], {
+      input: 'alice-secret\n',
+    });
   });
 
   test('docker images lists busybox; --format, filters and -q work', async () => {
@@ -49,13 +51,15 @@ describe('docker image verbs', () => {
 
   test('docker image inspect reports Os, Architecture, RootFS and RepoTags; a missing image is No such image', async () => {
     assert.equal((await ok(d, ['image', 'inspect', 'busybox', '-f', '{{.Os}}'])).trim(), 'linux');
-    const [image] = JSON.parse(await ok(d, ['image', 'inspect', 'busybox'])) as Array<Record<string, unknown>>;
+    const [image] = JSON.parse(await ok(d, ['image', 'inspect', 'busybox'])) as Array<
+      Record<string, unknown>
+    >;
     assert.ok(image);
     assert.match(String(image.Id), /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(image.RepoTags, ['busybox:latest']);
     assert.match(String(image.Created), /^\d{4}-\d\d-\d\dT/);
     assert.equal((image.RootFS as { Type: string }).Type, 'layers');
-    assert.ok(((image.RootFS as { Layers: string[] }).Layers).length >= 1);
+    assert.ok((image.RootFS as { Layers: string[] }).Layers.length >= 1);
     const missing = await d.docker(['image', 'inspect', 'nothing-here']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /No such image: nothing-here/);
@@ -100,7 +104,10 @@ describe('docker image verbs', () => {
   test('DOCKER_BUILDKIT=0 docker build: Step lines, RUN output, Successfully built/tagged; a rebuild uses the cache', async (t) => {
     const ctx = join(work, 'ctx');
     await mkdir(ctx, { recursive: true });
-    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nARG WHO=nobody\nRUN echo "building for $WHO" && echo "hi $WHO" > /greeting\nCMD ["cat", "/greeting"]\n');
+    await writeFile(
+      join(ctx, 'Dockerfile'),
+      'FROM busybox\nARG WHO=nobody\nRUN echo "building for $WHO" && echo "hi $WHO" > /greeting\nCMD ["cat", "/greeting"]\n',
+    );
     const tag = `${uniqueName('built')}:1`;
     t.after(() => d.docker(['rmi', '-f', tag]));
     const env = { DOCKER_BUILDKIT: '0' };
@@ -136,7 +143,9 @@ describe('docker image verbs', () => {
     const { host } = registry();
     const bad = await d.docker(['login', '-u', 'alice', '--password-stdin', host], { input: 'wrong\n' });
     assert.notEqual(bad.code, 0, show(bad));
-    const login = await d.docker(['login', '-u', 'alice', '--password-stdin', host], { input: 'alice-secret\n' });
+    const login = await d.docker(['login', '-u', 'alice', '--password-stdin', host], {
+      input: 'alice-secret\n',
+    });
     assert.equal(login.code, 0, show(login));
     assert.match(login.stdout, /Login Succeeded/);
 
@@ -151,7 +160,10 @@ describe('docker image verbs', () => {
     const pulled = await ok(d, ['pull', remote]);
     assert.match(pulled, /v1: Pulling from team\/box/);
     assert.match(pulled, /Digest: sha256:[0-9a-f]{64}/);
-    assert.match(pulled, new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${host}/team/box:v1`));
+    assert.match(
+      pulled,
+      new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${host}/team/box:v1`),
+    );
     assert.match(pulled.trim().split('\n').at(-1)!, new RegExp(`^${host}/team/box:v1$`));
     const digests = await ok(d, ['image', 'inspect', remote, '-f', '{{json .RepoDigests}}']);
     assert.match(digests, new RegExp(`${host}/team/box@sha256:`));
