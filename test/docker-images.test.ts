@@ -119,7 +119,8 @@ describe('docker image verbs', () => {
     assert.match(first, new RegExp(`Successfully tagged ${tag}`));
     assert.equal(await d.ok(['run', '--rm', tag]), 'hi docker\n');
     const second = await ok(d, ['build', '-t', tag, '--build-arg', 'WHO=docker', ctx], env);
-    assert.match(second, /Using cache/);
+    assert.doesNotMatch(first, /RUN[^\n]*\n ---> Using cache/, 'the first build runs its RUN');
+    assert.match(second, /Step 3\/4 : RUN[^\n]*\n ---> Using cache\n/);
     assert.doesNotMatch(second, /building for docker/);
     const quiet = await ok(d, ['build', '-q', '-t', tag, '--build-arg', 'WHO=docker', ctx], env);
     assert.match(quiet.trim(), /^sha256:[0-9a-f]{64}$/);

@@ -51,6 +51,12 @@ test('the classic build output: steps, cache hits, output, result; quiet keeps o
     { stream: ' ---> Using cache\n' },
   ]);
   assert.deepEqual(out.event({ type: 'step-done', id: '1', cached: false, durationMs: 1 }), []);
+  out.event({ type: 'step', id: '0', stage: '0', index: 1, total: 3, instruction: 'FROM busybox' });
+  assert.deepEqual(
+    out.event({ type: 'step-done', id: '0', cached: true, durationMs: 1 }),
+    [],
+    'a base image is no cache hit',
+  );
   assert.deepEqual(out.event({ type: 'output', id: '1', stream: 'stdout', data: 'hi\n' }), [
     { stream: 'hi\n' },
   ]);

@@ -68,6 +68,8 @@ const shortImageId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
  */
 export class ClassicBuildOutput {
   readonly #quiet: boolean;
+  /** Steps that are a FROM: their base image is no cache hit, so Docker shows no `Using cache` for them. */
+  readonly #fromSteps = new Set<string>();
 
   constructor(options: { quiet: boolean }) {
     this.#quiet = options.quiet;
@@ -77,9 +79,10 @@ export class ClassicBuildOutput {
     if (this.#quiet) return [];
     switch (event.type) {
       case 'step':
+        if (/^FROM\s/i.test(event.instruction)) this.#fromSteps.add(event.id);
         return [{ stream: `Step ${event.index}/${event.total} : ${event.instruction}\n` }];
       case 'step-done':
-        return event.cached ? [{ stream: ' ---> Using cache\n' }] : [];
+        return event.cached && !this.#fromSteps.has(event.id) ? [{ stream: ' ---> Using cache\n' }] : [];
       case 'output':
         return event.data === '' ? [] : [{ stream: event.data }];
       case 'warning':
