@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { readTextOrEmpty } from '../read-text.ts';
 import { MarinaError, conflict, invalid, isMarinaError } from '../errors.ts';
 import { generateId, shortId } from '../ids.ts';
 import type { ImageRecord } from '../image/image-types.ts';
@@ -48,7 +49,7 @@ import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer
 import type { ContainerNetworking } from './container-network.ts';
 import { resolveHealthcheck } from './health-config.ts';
 import { HealthMonitor, healthStatusSuffix, nextHealth, startingHealth } from './health-monitor.ts';
-import { onlineCpus, systemCpuNs } from './host-stats.ts';
+import { onlineCpus, parseNetDev, systemCpuNs } from './host-stats.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { bundleDir, cgroupsPathOf, exitsDir, logPathOf } from './layout.ts';
 import { randomName, validateName } from './names.ts';
@@ -715,17 +716,20 @@ export class ContainerServiceImpl implements ContainerService {
     if (record.state.status !== 'running') {
       throw conflict(`container ${record.name} is not running: stats are only available for running containers`);
     }
-    const [cgroup, procStat] = await Promise.all([
+    const [cgroup, procStat, netDev] = await Promise.all([
       this.deps.readCgroupStats(cgroupsPathOf(record.id)),
       readFile('/proc/stat', 'utf8'),
+      readTextOrEmpty(`/proc/${record.state.pid}/net/dev`),
     ]);
     return {
       id: record.id,
       name: record.name,
       read: new Date().toISOString(),
       cpu: { totalUsageNs: cgroup.cpu.totalUsageNs, systemUsageNs: systemCpuNs(procStat), onlineCpus: onlineCpus(procStat) },
-      memory: { usageBytes: cgroup.memory.usageBytes, limitBytes: cgroup.memory.limitBytes, cacheBytes: cgroup.memory.cacheBytes },
+      memory: cgroup.memory,
       pids: cgroup.pids,
+      // A container on the host's network would report the host's interfaces: none, as Docker does.
+      networks: record.request.networkMode === 'host' ? [] : parseNetDev(netDev),
     };
   }
 

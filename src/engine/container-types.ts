@@ -4,6 +4,7 @@
  * observed.
  */
 import type { EndpointRecord, PortBinding, PortRequest } from '../network/network-types.ts';
+import type { InterfaceCounters } from './host-stats.ts';
 
 export type RestartPolicyName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
 
@@ -215,8 +216,11 @@ export interface ContainerStats {
   name: string;
   read: string;
   cpu: { totalUsageNs: number; systemUsageNs: number; onlineCpus: number };
-  memory: { usageBytes: number; limitBytes: number; cacheBytes: number };
+  /** limitBytes 0 when unlimited; inactiveFileBytes is what `docker stats` leaves out of the usage. */
+  memory: { usageBytes: number; limitBytes: number; cacheBytes: number; inactiveFileBytes: number };
   pids: { current: number; limit: number };
+  /** Per interface of its network namespace (loopback left out). */
+  networks: InterfaceCounters[];
 }
 
 export interface ExecCreateRequest {

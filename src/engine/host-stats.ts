@@ -15,3 +15,23 @@ export function systemCpuNs(procStat: string): number {
 export function onlineCpus(procStat: string): number {
   return procStat.split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
 }
+
+export interface InterfaceCounters {
+  interface: string;
+  rxBytes: number;
+  rxPackets: number;
+  txBytes: number;
+  txPackets: number;
+}
+
+/** The interfaces of a network namespace from its /proc/<pid>/net/dev, loopback left out as Docker does. */
+export function parseNetDev(text: string): InterfaceCounters[] {
+  const counters: InterfaceCounters[] = [];
+  for (const line of text.split('\n').slice(2)) {
+    const match = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!match || match[1] === 'lo') continue;
+    const n = match[2]!.trim().split(/\s+/).map(Number);
+    counters.push({ interface: match[1]!, rxBytes: n[0] ?? 0, rxPackets: n[1] ?? 0, txBytes: n[8] ?? 0, txPackets: n[9] ?? 0 });
+  }
+  return counters;
+}
