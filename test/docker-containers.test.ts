@@ -166,3 +166,23 @@ test('wait returns the exit code; container prune removes stopped containers', a
   assert.match(await ok(['container', 'prune', '-f']), /Deleted Containers:/);
   assert.equal((await ok(['ps', '-a', '-q', '--filter', `name=${name}`])).trim(), '');
 });
+
+test('create then start -a, env and workdir, --entrypoint, -a stderr, a TTY container log, a missing command', async (t) => {
+  const name = uniqueName('created');
+  t.after(() => d.docker(['rm', '-f', name]));
+  await ok(['create', '--name', name, 'busybox', 'echo', 'created-then-started']);
+  assert.equal(await ok(['start', '-a', name]), 'created-then-started\n');
+  assert.equal(await ok(['run', '--rm', '-e', 'A=1', '-w', '/tmp', 'busybox', 'sh', '-c', 'echo $A; pwd']), '1\n/tmp\n');
+  assert.equal(await ok(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'hi-ep']), 'hi-ep\n');
+  const onlyErr = await d.docker(['run', '--rm', '-a', 'stderr', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+  assert.deepEqual([onlyErr.code, onlyErr.stdout, onlyErr.stderr], [0, '', 'err\n']);
+
+  const tty = uniqueName('tty');
+  t.after(() => d.docker(['rm', '-f', tty]));
+  await ok(['run', '-d', '-t', '--name', tty, 'busybox', 'sh', '-c', 'echo tty-out; sleep 600']);
+  await eventually(async () => (await ok(['logs', tty])) === 'tty-out\r\n', 5000, 'the raw TTY log');
+
+  const missing = await d.docker(['run', '--rm', 'busybox', 'nosuchcmd']);
+  assert.equal(missing.code, 127, show(missing));
+  assert.match(missing.stderr, /executable file not found/);
+});
