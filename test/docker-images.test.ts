@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliResult, type TestDaemon, uniqueName } from './harness.ts';
+import { type CliResult, runProcess, type TestDaemon, uniqueName } from './harness.ts';
 import { useRegistryDaemon } from './registry-fixtures.ts';
 
 const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
@@ -99,6 +99,25 @@ describe('docker image verbs', () => {
     assert.match(out, /Loaded image: saved:1/);
     assert.equal((await ok(d, ['image', 'inspect', 'saved:1', '-f', '{{.Os}}'])).trim(), 'linux');
     await ok(d, ['rmi', 'saved:1']);
+  });
+
+  test('docker import makes an image of a rootfs tarball with -c changes', async (t) => {
+    const root = join(work, 'rootfs');
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await writeFile(join(root, 'etc', 'hello'), 'hi\n');
+    const tarball = join(work, 'rootfs.tar');
+    await runProcess('tar', ['-C', root, '-cf', tarball, '.']);
+    t.after(() => d.docker(['rmi', '-f', 'imported:1']));
+    assert.match(
+      (await ok(d, ['import', '-c', 'CMD ["/x"]', tarball, 'imported:1'])).trim(),
+      /^sha256:[0-9a-f]{64}$/,
+    );
+    assert.equal(
+      (await ok(d, ['image', 'inspect', 'imported:1', '-f', '{{.Config.Cmd}} {{.Os}}'])).trim(),
+      '[/x] linux',
+    );
+    await ok(d, ['rmi', 'imported:1']);
+    assert.equal((await ok(d, ['images', '-q', '--filter', 'reference=imported'])).trim(), '');
   });
 
   test('DOCKER_BUILDKIT=0 docker build: Step lines, RUN output, Successfully built/tagged; a rebuild uses the cache', async (t) => {
