@@ -66,7 +66,10 @@ test('top lists the container processes with docker\'s columns', async (t) => {
   assert.deepEqual(header!.trim().split(/\s+/), ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
   assert.equal(rows.length, 1, out);
   assert.match(rows[0]!, /sleep 600$/);
-  assert.match(await ok(['top', name, 'o', 'pid,comm']), /PID\s+COMMAND\n\s*\d+\s+sleep/);
+  assert.match(await ok(['top', name, '-eo', 'pid,comm']), /PID\s+COMMAND\n\s*\d+\s+sleep/);
+  const bad = await d.docker(['top', name, '--no-such-option']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Error response from daemon: ps --no-such-option failed/);
   const stopped = uniqueName('topstopped');
   t.after(() => d.docker(['rm', '-f', stopped]));
   await ok(['create', '--name', stopped, 'busybox', 'true']);

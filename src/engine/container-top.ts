@@ -16,7 +16,8 @@ export async function topOf(cgroupsPath: string, psArgs = defaultPsArgs): Promis
   // ps first: a process started in between is missing from its output rather than listed without a row.
   const result = await runCommand('ps', args);
   const pids = await readCgroupPids(cgroupsPath);
-  if (result.code !== 0) throw invalid(`ps ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.code}`}; check the ps options`);
+  // procps exits 1 with just the header when its options select no process: an empty table, not an error.
+  if (result.code !== 0 && result.stderr.trim() !== '') throw invalid(`ps ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.code}`}; check the ps options`);
   return filterPsOutput(result.stdout, new Set(pids));
 }
 

@@ -4,6 +4,7 @@
  * Records live in memory only, as Docker's do: an exec does not outlive its container or marinad, and a
  * finished one is dropped after a while.
  */
+import { PassThrough } from 'node:stream';
 import { conflict, invalid, isMarinaError, notFound } from '../errors.ts';
 import { generateId } from '../ids.ts';
 import type { ExecProcess, Runtime, TerminalSize } from '../runtime/runtime.ts';
@@ -101,11 +102,17 @@ export class ExecServiceImpl implements ExecService {
     entry.process = process;
     record.running = true;
     this.emit('exec_start', record);
-    process.wait().then(
+    const finished = process.wait().then(
       (exitCode) => this.finish(entry, exitCode),
       () => this.finish(entry, -1),
     );
-    return { output: process.stdio.output, input: process.stdio.input, tty, close: () => process.stdio.close() };
+    // The output ends only once the exit code is recorded: clients inspect the exec as soon as its stream
+    // closes, and must find it finished with its code.
+    const output = new PassThrough({ objectMode: true });
+    process.stdio.output.pipe(output, { end: false });
+    process.stdio.output.once('end', () => void finished.then(() => output.end()));
+    process.stdio.output.once('error', (err) => output.destroy(err));
+    return { output, input: process.stdio.input, tty, close: () => process.stdio.close() };
   }
 
   /** Records the exit code and schedules the drop; `exec_die` only for a process that ran. */

@@ -4,9 +4,10 @@
  */
 import { totalmem } from 'node:os';
 import type { ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ContainerStats } from '../../engine/container-types.ts';
-import type { ContainerService } from '../../engine/services.ts';
+import type { AttachedStdio, ContainerService } from '../../engine/services.ts';
 import { invalid, isMarinaError } from '../../errors.ts';
 import { abortOnClose, http, type Route, upgrade } from '../api-types.ts';
 import { queryFlag, queryInt, readJson, requireQuery, sendJson, sendNoContent } from '../http-io.ts';
@@ -69,6 +70,32 @@ async function writeStats(res: ServerResponse, containers: ContainerService, idO
   res.end();
 }
 
+/**
+ * The docker CLI sends exec start's JSON body (`{"Detach":false,"Tty":…}`, nothing the engine needs: the
+ * TTY was chosen at exec create) on the connection it then hijacks, so the first `length` bytes that
+ * arrive are that body, not stdin: they are dropped before the process's stdin.
+ */
+function withoutRequestBody(stdio: AttachedStdio, length: number): AttachedStdio {
+  const { input } = stdio;
+  if (!input || !(length > 0)) return stdio;
+  let toSkip = length;
+  const skipping = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const skipped = Math.min(toSkip, chunk.length);
+      toSkip -= skipped;
+      const rest = chunk.subarray(skipped);
+      if (rest.length === 0 || input.write(rest)) done();
+      else input.once('drain', () => done());
+    },
+    final(done) {
+      input.end();
+      done();
+    },
+  });
+  input.on('error', (err) => skipping.destroy(err));
+  return { output: stdio.output, input: skipping, tty: stdio.tty, close: () => stdio.close() };
+}
+
 export function addDockerExecRoutes(router: Router<Route>): void {
   router
     .add(
@@ -82,7 +109,9 @@ export function addDockerExecRoutes(router: Router<Route>): void {
     .add(
       'POST',
       '/exec/:id/start',
-      upgrade(({ params, ctx }) => ctx.engine.execs.start(params.id!)),
+      upgrade(async ({ req, params, ctx }) =>
+        withoutRequestBody(await ctx.engine.execs.start(params.id!), Number(req.headers['content-length'] ?? 0)),
+      ),
     )
     .add(
       'GET',
