@@ -113,6 +113,11 @@ test('rename: ps shows the new name; a taken name is a conflict', async (t) => {
   assert.match(taken.stderr, new RegExp(`Conflict. The container name "/${other}" is already in use by container`));
   const gone = await d.docker(['rename', name, 'whatever']);
   assert.match(gone.stderr, new RegExp(`No such container: ${name}`));
+  // The same engine behaviour through marina's own CLI.
+  const third = uniqueName('third');
+  t.after(() => d.docker(['rm', '-f', third]));
+  await d.ok(['rename', renamed, third]);
+  assert.match(await d.ok(['top', third]), /PID[\s\S]*sleep 600/);
 });
 
 test('cp out of and into a container, running or stopped', async (t) => {

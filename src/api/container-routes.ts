@@ -2,7 +2,7 @@
 import type { LogOptions, WaitCondition } from '../engine/container-types.ts';
 import { invalid } from '../errors.ts';
 import { abortOnClose, http, type Route, upgrade } from './api-types.ts';
-import { queryFlag, queryInt, readJson, sendError, sendJson, sendNoContent } from './http-io.ts';
+import { queryFlag, queryInt, readJson, requireQuery, sendError, sendJson, sendNoContent } from './http-io.ts';
 import { parseContainerCreate, parseExecCreate } from './request-schemas.ts';
 import type { Router } from './router.ts';
 import { encodeFrame } from './stdio-framing.ts';
@@ -136,6 +136,21 @@ export function addContainerRoutes(router: Router<Route>): void {
         await ctx.engine.containers.resize(params.id!, terminalSize(query));
         sendNoContent(res);
       }),
+    )
+    .add(
+      'POST',
+      '/v1/containers/:id/rename',
+      http(async ({ res, params, query, ctx }) => {
+        await ctx.engine.containers.rename(params.id!, requireQuery(query, 'name'));
+        sendNoContent(res);
+      }),
+    )
+    .add(
+      'GET',
+      '/v1/containers/:id/top',
+      http(async ({ res, params, query, ctx }) =>
+        sendJson(res, 200, await ctx.engine.containers.top(params.id!, query.get('psArgs') ?? undefined)),
+      ),
     )
     .add(
       'GET',

@@ -7,6 +7,7 @@ import type {
   ContainerStats,
   ContainerSummary,
   ExecRecord,
+  ProcessTable,
 } from '../engine/container-types.ts';
 import { FrameDecoder } from '../api/stdio-framing.ts';
 import { isMarinaError, MarinaError } from '../errors.ts';
@@ -280,6 +281,26 @@ export function registerContainerCommands(program: Command): void {
     .action((names: string[], flags: { signal: string }) =>
       forEachName(names, (name) => api().send('POST', `${ctr(name)}/kill`, { query: { signal: flags.signal } })),
     );
+
+  program
+    .command('rename')
+    .description('Rename a container')
+    .argument('<container>')
+    .argument('<new-name>')
+    .action(async (name: string, newName: string) => {
+      await api().send('POST', `${ctr(name)}/rename`, { query: { name: newName } });
+    });
+
+  program
+    .command('top')
+    .description('Display the running processes of a container')
+    .argument('<container>')
+    .argument('[ps-options...]', 'options for ps (default -ef)')
+    .action(async (name: string, psOptions: string[]) => {
+      const query = psOptions.length > 0 ? { psArgs: psOptions.join(' ') } : {};
+      const table = await api().json<ProcessTable>('GET', `${ctr(name)}/top`, { query });
+      print(columns(table.titles, table.processes));
+    });
 
   program
     .command('restart')
