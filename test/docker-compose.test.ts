@@ -73,7 +73,7 @@ describe('docker-compose against marinad', () => {
   let builtImage: string;
 
   function compose(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-    return runProcess('docker-compose', ['-p', project, '-f', file, '--no-ansi', ...args], {
+    return runProcess('docker-compose', ['-p', project, '-f', file, '--ansi', 'never', ...args], {
       timeoutMs,
       env: {
         DOCKER_HOST: `unix://${registry().daemon.dockerSocket}`,
