@@ -1,6 +1,6 @@
 /**
- * The `filters` of `GET /containers/json` (pure), with Docker's meanings: values of one filter are OR-ed,
- * different filters AND-ed. compose finds its containers with `label`; `docker ps` offers the rest.
+ * The `filters` of `GET /containers/json` (pure), with Docker's meanings: values of one filter are OR-ed
+ * (all of them for `label`, as Docker's MatchKVList), different filters AND-ed. compose finds its containers with `label`; `docker ps` offers the rest.
  */
 import type { ContainerRecord } from '../../engine/container-types.ts';
 import { invalid } from '../../errors.ts';
@@ -76,6 +76,9 @@ export function containerFilter(
   return {
     includesStopped: filters.has('status') || filters.has('exited'),
     test: (record) =>
-      [...filters].every(([key, values]) => values.length === 0 || values.some((v) => tests[key]!(record, v, networks))),
+      [...filters].every(([key, values]) => {
+        const matches = (v: string) => tests[key]!(record, v, networks);
+        return key === 'label' ? values.every(matches) : values.length === 0 || values.some(matches);
+      }),
   };
 }

@@ -154,7 +154,8 @@ test('filters: labels, names, ids, status, ancestor, network, exited; unknown on
   assert.ok(matches({ label: ['app'] }));
   assert.ok(matches({ label: ['app=web'] }));
   assert.ok(!matches({ label: ['app=db'] }));
-  assert.ok(matches({ label: ['app=db', 'app'] }), 'values of one filter are OR-ed');
+  assert.ok(!matches({ label: ['app=db', 'app'] }), 'every label given must match (compose lists a service this way)');
+  assert.ok(matches({ label: ['app=web', 'app'] }));
   assert.ok(!matches({ label: ['app=web'], name: ['db'] }), 'filters are AND-ed');
   assert.ok(matches({ name: ['^/we'] }));
   assert.ok(matches({ id: ['aaaa'] }));

@@ -84,10 +84,15 @@ function endpoints(record: ContainerRecord, networks: readonly NetworkRecord[]):
     DriverOpts: null,
     DNSNames: null,
   });
+  // On user networks Docker (API < 1.44) lists the short id among the aliases; compose 1.29 reconnects a
+  // container whose aliases lack it.
+  const withShortId = (name: string, aliases: readonly string[]): string[] | null =>
+    name === 'bridge' ? (aliases.length > 0 ? [...aliases] : null) : [...new Set([...aliases, record.id.slice(0, 12)])];
   for (const endpoint of record.networks) {
     const network = networks.find((n) => n.id === endpoint.networkId);
-    result[network?.name ?? endpoint.networkId] = {
-      ...empty(endpoint.networkId, endpoint.aliases.length > 0 ? endpoint.aliases : null),
+    const name = network?.name ?? endpoint.networkId;
+    result[name] = {
+      ...empty(endpoint.networkId, withShortId(name, endpoint.aliases)),
       MacAddress: endpoint.mac,
       EndpointID: `${endpoint.containerId}-${endpoint.ifName}`,
       Gateway: endpoint.gateway,
@@ -99,7 +104,8 @@ function endpoints(record: ContainerRecord, networks: readonly NetworkRecord[]):
   const mode = networkModeOf(record);
   if (record.networks.length === 0 && mode !== 'none' && mode !== 'host') {
     const network = networks.find((n) => n.name === mode || n.id === mode);
-    result[network?.name ?? mode] = empty(network?.id ?? '', record.request.networkAliases ?? null);
+    const name = network?.name ?? mode;
+    result[name] = empty(network?.id ?? '', withShortId(name, record.request.networkAliases ?? []));
   }
   return result;
 }
