@@ -9,7 +9,7 @@ import { lstat, mkdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { ContentCollector } from '../content/content-collector.ts';
-import type { ContentStore, Digest } from '../content/content-store.ts';
+import type { ContentStore } from '../content/content-store.ts';
 import { userInRootfs } from '../engine/rootfs-user.ts';
 import { invalid, MarinaError } from '../errors.ts';
 import type { ImageConfig, ImageRecord } from '../image/image-types.ts';
@@ -25,7 +25,7 @@ import { copyIntoRootfs, writeHeredocFile } from './copy/copy-into-rootfs.ts';
 import type { ArgInstruction, CopyInstruction, Dockerfile, Instruction, RunInstruction } from './dockerfile/ast.ts';
 import { expandHeredoc, expandWord, type Lookup } from './dockerfile/expand.ts';
 import { parseDockerfile } from './dockerfile/parse.ts';
-import { resolveInRoot } from './fs/resolve-in-root.ts';
+import { resolveInRoot } from '../rootfs/resolve-in-root.ts';
 import { type BuiltLayer, commitLayer } from './layer-commit.ts';
 import { type BuildPlan, type CopySource, type PlannedStage, stageArgValue } from './plan.ts';
 import type { StepNetwork, StepRunner } from './run-step.ts';
@@ -364,6 +364,7 @@ export class BuildRun {
 function withLayer(state: StageState, key: string, entry: CachedLayer, createdBy: string): StageState {
   const layers = entry.layer ? [...state.layers, entry.layer] : state.layers;
   const config: ImageConfig = { ...state.config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } };
+  // biome-ignore lint/complexity/useMathMinMax: ISO 8601 timestamps, compared as strings
   const lastCreated = entry.created > state.lastCreated ? entry.created : state.lastCreated;
   return withHistory({ ...state, config, layers, key, lastCreated }, createdBy, entry.created, entry.layer);
 }

@@ -23,7 +23,7 @@ import type { BuildEvent, BuildRequest, BuildResult, BuildService } from './buil
 import { type BuildContext, extractTarContext, openDirectoryContext } from './context/build-context.ts';
 import type { Dockerfile } from './dockerfile/ast.ts';
 import { parseDockerfile } from './dockerfile/parse.ts';
-import { resolveInRoot } from './fs/resolve-in-root.ts';
+import { resolveInRoot } from '../rootfs/resolve-in-root.ts';
 import { type BuildPlan, planBuild } from './plan.ts';
 import type { StepRunner } from './run-step.ts';
 

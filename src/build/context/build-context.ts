@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalid, MarinaError, notFound } from '../../errors.ts';
 import { readTextIfPresent } from '../../read-text.ts';
-import { resolveInRoot } from '../fs/resolve-in-root.ts';
+import { resolveInRoot } from '../../rootfs/resolve-in-root.ts';
 import { extractContextTar } from './context-tar.ts';
 import { parseDockerignore } from './dockerignore.ts';
 import type { SourceTree } from './source-tree.ts';

@@ -4,7 +4,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { invalid } from '../../errors.ts';
-import { resolveInRoot } from '../fs/resolve-in-root.ts';
+import { resolveInRoot } from '../../rootfs/resolve-in-root.ts';
 import { compileSegment, hasMeta } from './glob.ts';
 import type { SourceTree } from './source-tree.ts';
 import { joinRelative, type SourceMatch, treeRelativeOf, walkWith } from './walk.ts';

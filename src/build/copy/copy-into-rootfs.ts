@@ -8,14 +8,14 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { invalid } from '../../errors.ts';
-import { resolveInRoot } from '../fs/resolve-in-root.ts';
+import { resolveInRoot } from '../../rootfs/resolve-in-root.ts';
 import type { SourceTree } from '../context/source-tree.ts';
 import { type SourceMatch, walkMatch } from '../context/sources.ts';
 import { archiveCompression, openDecompressed } from './archive-reader.ts';
 import { Bounded } from './bounded.ts';
-import { checkSourceCount, type Destination, parseDestination } from './destination.ts';
-import { extractArchive } from './extract-archive.ts';
-import { type EntryMetadata, lstatOrUndefined, type Owner, RootfsWriter } from './rootfs-writer.ts';
+import { checkSourceCount, parseDestination } from './destination.ts';
+import { extractArchive } from '../../rootfs/extract-archive.ts';
+import { type Destination, type EntryMetadata, lstatOrUndefined, type Owner, RootfsWriter } from '../../rootfs/rootfs-writer.ts';
 
 export interface CopyOptions {
   /** As written, variables already expanded. */

@@ -5,13 +5,7 @@
  */
 import { posix } from 'node:path';
 import { invalid } from '../../errors.ts';
-
-export interface Destination {
-  /** Absolute, normalized path inside the rootfs (`/` for the root). */
-  path: string;
-  /** Written as a directory (trailing `/`, `.` or `/.`): sources always go inside it. */
-  isDirectory: boolean;
-}
+import type { Destination } from '../../rootfs/rootfs-writer.ts';
 
 export function parseDestination(dest: string, workdir: string): Destination {
   if (dest === '') throw invalid('COPY/ADD needs a destination; write a path such as /app/ or .');

@@ -1,5 +1,6 @@
 /**
- * The file-system side of COPY and ADD: every write into a mounted rootfs goes through here. Paths the
+ * Writing into a mounted rootfs without leaving it: COPY and ADD in builds and `docker cp` into containers
+ * go through here. Paths the
  * instruction names are resolved with resolveInRoot (the image's symlinks resolve inside the rootfs);
  * below a resolved directory nothing is written through a symlink: files are created with O_EXCL (which
  * refuses an existing link), and an existing link is replaced, never followed.
@@ -8,10 +9,17 @@ import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readlink, symlink, unlink } from 'node:fs/promises';
 import { join, posix, relative } from 'node:path';
-import { invalid } from '../../errors.ts';
-import { runChecked } from '../../run-command.ts';
-import { resolveInRoot } from '../fs/resolve-in-root.ts';
-import type { Destination } from './destination.ts';
+import { invalid } from '../errors.ts';
+import { runChecked } from '../run-command.ts';
+import { resolveInRoot } from './resolve-in-root.ts';
+
+/** Where something is written inside the rootfs. */
+export interface Destination {
+  /** Absolute, normalized path inside the rootfs (`/` for the root). */
+  path: string;
+  /** Written as a directory (trailing `/`, `.` or `/.`): sources always go inside it. */
+  isDirectory: boolean;
+}
 
 export interface Owner {
   uid: number;

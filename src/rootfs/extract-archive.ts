@@ -1,5 +1,6 @@
 /**
- * ADD's unpacking of a local tar archive into a directory of the rootfs, as Docker does it: entries keep
+ * Unpacking a tar archive into a directory of a rootfs (ADD of a local archive, `docker cp` into a
+ * container), as Docker does it: entries keep
  * the archive's mode, mtime and owner (the owner replaced by --chown), an entry replaces what is there
  * (a directory stays and takes the entry's metadata), and nothing may point outside the destination:
  * names and hard links that climb out with `..` and symlinks whose relative target climbs out are
@@ -9,10 +10,10 @@
  */
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { MarinaError, invalid } from '../../errors.ts';
-import { normalizeLayerPath } from '../../snapshot/layer-paths.ts';
-import { type ExtractTree, readTarEntries, TarExtractor } from '../../snapshot/tar-extract.ts';
-import { resolveInRoot } from '../fs/resolve-in-root.ts';
+import { MarinaError, invalid } from '../errors.ts';
+import { normalizeLayerPath } from '../snapshot/layer-paths.ts';
+import { type ExtractTree, readTarEntries, TarExtractor } from '../snapshot/tar-extract.ts';
+import { resolveInRoot } from './resolve-in-root.ts';
 import { lstatOrUndefined, type Owner, type RootfsWriter } from './rootfs-writer.ts';
 
 /** Unpacks the uncompressed tar stream `archive` into the directory `dest` (absolute in the image), which exists. */

@@ -1,13 +1,13 @@
 /**
  * Resolves a path inside a container root filesystem the way the container would see it: symlinks are
  * followed, but an absolute link target or a `..` that would climb above the root stays inside the root
- * (like chroot, and like Go's securejoin). The builder writes into a mounted rootfs from the host, so
- * every destination it touches goes through here; a link to `/etc` in an image can never reach the
- * host's /etc.
+ * (like chroot, and like Go's securejoin). The builder and `docker cp` write into a mounted rootfs from
+ * the host, so every destination they touch goes through here; a link to `/etc` in an image can never
+ * reach the host's /etc.
  */
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalid } from '../../errors.ts';
+import { invalid } from '../errors.ts';
 
 /** Linux's own limit on symlinks followed in one lookup. */
 const maxSymlinks = 40;
