@@ -9,19 +9,13 @@
  * Flags: --iterations N (20), --warmup N (3), --timeout-s N (600).
  */
 import { execFileSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { ApiClient, readJsonLines } from '../src/cli/client.ts';
 import { type CliResult, projectRoot, startDaemon } from '../test/harness.ts';
 import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
-import { markdownTable, ms, ratioTable, summarize } from './stats.ts';
-
-interface Path {
-  label: string;
-  run: () => Promise<CliResult | undefined>;
-  samples: number[];
-}
+import { failureLines, type Measured, measureInterleaved, measured } from './rounds.ts';
+import { latencyTable, ratioTable, summarize } from './stats.ts';
 
 /**
  * create (auto-remove), wait until removed, start: what a client does for `run --rm`, minus attach (`true`
@@ -46,19 +40,10 @@ async function apiRunTrue(
   return undefined;
 }
 
-/** Nearest-rank percentile (p in 0–100) of unsorted samples. */
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function timeOnce(path: Path): Promise<number> {
-  const t0 = performance.now();
-  const r = await path.run();
-  const elapsed = performance.now() - t0;
-  // A failed run is not a fast run: stop rather than report a number for something that did not work.
-  if (r && r.code !== 0) throw new Error(`${path.label} exited ${r.code}: ${r.stderr.trim()}`);
-  return elapsed;
+/** A CLI run that exited non-zero is a failed run. */
+async function succeeded(result: Promise<CliResult>): Promise<void> {
+  const r = await result;
+  if (r.code !== 0) throw new Error(`exited ${r.code}: ${r.stderr.trim()}`);
 }
 
 async function main(): Promise<void> {
@@ -76,63 +61,40 @@ async function main(): Promise<void> {
     const dockerClient = new ApiClient(`unix://${daemon.dockerSocket}`);
     cleanup.defer('close the Docker API client', () => dockerClient.close());
 
-    const paths: Path[] = [
-      {
-        label: '`marina run --rm busybox true` (native API)',
-        run: () => daemon.marina(['run', '--rm', 'busybox', 'true']),
-        samples: [],
-      },
-      {
-        label: '`docker run --rm busybox true` (Docker API)',
-        run: () => daemon.docker(['run', '--rm', 'busybox', 'true']),
-        samples: [],
-      },
-      {
-        label: 'native API, warm client: create (autoRemove), wait, start',
-        run: () =>
-          apiRunTrue(
-            nativeClient,
-            { create: '/v1/containers', container: (id) => `/v1/containers/${id}` },
-            { image: 'busybox', cmd: ['true'], autoRemove: true },
-            (r) => r.exitCode,
-          ),
-        samples: [],
-      },
-      {
-        label: 'Docker API, warm client: create (AutoRemove), wait, start',
-        run: () =>
-          apiRunTrue(
-            dockerClient,
-            { create: '/v1.43/containers/create', container: (id) => `/v1.43/containers/${id}` },
-            { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true } },
-            (r) => r.StatusCode,
-          ),
-        samples: [],
-      },
+    const paths = [
+      measured('`marina run --rm busybox true` (native API)', () =>
+        succeeded(daemon.marina(['run', '--rm', 'busybox', 'true'])),
+      ),
+      measured('`docker run --rm busybox true` (Docker API)', () =>
+        succeeded(daemon.docker(['run', '--rm', 'busybox', 'true'])),
+      ),
+      measured('native API, warm client: create (autoRemove), wait, start', () =>
+        apiRunTrue(
+          nativeClient,
+          { create: '/v1/containers', container: (id) => `/v1/containers/${id}` },
+          { image: 'busybox', cmd: ['true'], autoRemove: true },
+          (r) => r.exitCode,
+        ),
+      ),
+      measured('Docker API, warm client: create (AutoRemove), wait, start', () =>
+        apiRunTrue(
+          dockerClient,
+          { create: '/v1.43/containers/create', container: (id) => `/v1.43/containers/${id}` },
+          { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true } },
+          (r) => r.StatusCode,
+        ),
+      ),
     ];
-    const [nativeCli, dockerCli, nativeApi, dockerApi] = paths as [Path, Path, Path, Path];
+    const [nativeCli, dockerCli, nativeApi, dockerApi] = paths as [Measured, Measured, Measured, Measured];
     console.log(`warm-up: ${flags.warmup} round(s); then ${flags.iterations} measured rounds, interleaved`);
-    for (let round = 0; round < flags.warmup + flags.iterations; round++) {
-      // Alternate which goes first, so neither always runs right after the other's teardown.
-      for (const path of round % 2 === 0 ? paths : [...paths].reverse()) {
-        const elapsed = await timeOnce(path);
-        if (round >= flags.warmup) path.samples.push(elapsed);
-      }
-    }
+    await measureInterleaved(paths, { warmup: flags.warmup, rounds: flags.iterations });
 
     console.log(
       `\n## run --rm busybox true: native API against Docker API, same daemon (${flags.iterations} rounds)\n`,
     );
-    console.log(
-      markdownTable(
-        ['path', 'n', 'min ms', 'median ms', 'p90 ms', 'max ms'],
-        paths.map((p) => {
-          const s = summarize(p.samples);
-          return [p.label, String(s.n), ms(s.min), ms(s.median), ms(percentile(p.samples, 90)), ms(s.max)];
-        }),
-      ),
-    );
-    const ratio = (a: Path, b: Path) => summarize(a.samples).median / summarize(b.samples).median;
+    for (const line of failureLines(paths)) console.log(`${line}\n`);
+    console.log(latencyTable(paths.map((p) => ({ label: p.label, summary: summarize(p.samples) }))));
+    const ratio = (a: Measured, b: Measured) => summarize(a.samples).median / summarize(b.samples).median;
     console.log(
       `\n${ratioTable([
         { label: 'Docker API median ÷ native API median', ratio: ratio(dockerApi, nativeApi), target: 1.1 },

@@ -8,15 +8,16 @@
  * Flags: --runs N (3), --seconds N (5), --rounds N (30), --timeout-s N (900).
  */
 import { execFileSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { ApiClient } from '../src/cli/client.ts';
 import type { ContainerRecord } from '../src/engine/container-types.ts';
 import type { EndpointRecord, PortBinding } from '../src/network/network-types.ts';
 import { eventually, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
 import { removeOwnKernelObjects, uniqueNetworkFlags } from '../test/network-kernel.ts';
+import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
-import { markdownTable, ms, summarize } from './stats.ts';
+import { failureLines, measureInterleaved, measured } from './rounds.ts';
+import { latencyTable, markdownTable, ms, type Summary, summarize } from './stats.ts';
 import { parseWrk, type WrkResult } from './wrk-output.ts';
 
 function readFlags() {
@@ -117,40 +118,20 @@ async function throughput(urls: { published: string; direct: string }, flags: Re
 
 async function runCost(daemon: TestDaemon, rounds: number) {
   const ways = [
-    {
-      label: '`marina run --rm busybox true` (default network)',
-      args: ['run', '--rm', 'busybox', 'true'],
-      samples: [] as number[],
-    },
-    {
-      label: '`marina run --rm --network none busybox true`',
-      args: ['run', '--rm', '--network', 'none', 'busybox', 'true'],
-      samples: [] as number[],
-    },
+    measured('`marina run --rm busybox true` (default network)', () =>
+      daemon.ok(['run', '--rm', 'busybox', 'true']),
+    ),
+    measured('`marina run --rm --network none busybox true`', () =>
+      daemon.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']),
+    ),
   ];
   const warmup = 3;
   console.log(`\nrun latency: ${warmup} warm-up rounds, then ${rounds} measured rounds, interleaved`);
-  for (let round = 0; round < warmup + rounds; round++) {
-    for (const way of ways) {
-      const t0 = performance.now();
-      await daemon.ok(way.args);
-      if (round >= warmup) way.samples.push(performance.now() - t0);
-    }
-  }
-  const [network, none] = ways.map((w) => summarize(w.samples)) as [
-    ReturnType<typeof summarize>,
-    ReturnType<typeof summarize>,
-  ];
+  await measureInterleaved(ways, { warmup, rounds });
+  for (const line of failureLines(ways)) console.log(line);
+  const [network, none] = ways.map((w) => summarize(w.samples)) as [Summary, Summary];
   console.log(`\n## The cost of networking in run (${rounds} rounds)\n`);
-  console.log(
-    markdownTable(
-      ['measurement', 'n', 'min ms', 'median ms', 'max ms'],
-      ways.map((w, i) => {
-        const s = i === 0 ? network : none;
-        return [w.label, String(s.n), ms(s.min), ms(s.median), ms(s.max)];
-      }),
-    ),
-  );
+  console.log(latencyTable([{ label: ways[0]!.label, summary: network }, { label: ways[1]!.label, summary: none }]));
   const cost = network.median - none.median;
   console.log(
     `\n${markdownTable(
@@ -185,14 +166,10 @@ async function main(): Promise<void> {
 
     await throughput(await startServer(daemon, client), flags);
     await runCost(daemon, flags.rounds);
-    const wrkVersion = (await runProcess('wrk', ['-v'])).stdout.split('\n')[0];
-    console.log(`\n${wrkVersion}; node ${process.version}`);
+    console.log(`\n${await versionsLine([['wrk', '-v']])}`);
   } finally {
     await cleanup.run();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -16,6 +16,7 @@ import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { type Anchor, preparePodman, prepareRuncFloor } from './image-anchors.ts';
+import { failureLines, type Measured, measureInterleaved, measured } from './rounds.ts';
 import { latencyTable, markdownTable, mib, parseVmRss, ratioTable, summarize } from './stats.ts';
 
 function readFlags() {
@@ -29,36 +30,6 @@ function marinadRss(daemon: TestDaemon): number {
   const rss = parseVmRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (rss === undefined) throw new Error(`no VmRSS for marinad (pid ${pid})`);
   return rss;
-}
-
-interface Measured {
-  label: string;
-  run: () => Promise<void>;
-  samples: number[];
-  /** Error messages of failed runs; a failed run is not a sample. */
-  failures: string[];
-}
-
-/** A measurement that fails this often is broken, not flaky: it is left out of the remaining rounds. */
-const maxFailures = 3;
-
-/** Rounds of one run per measurement, interleaved so that drift in the machine hits all of them alike. */
-async function measureRounds(measured: Measured[], rounds: number, record: boolean): Promise<void> {
-  for (let round = 0; round < rounds; round++) {
-    for (const m of measured) {
-      if (m.failures.length >= maxFailures) continue;
-      const t0 = performance.now();
-      try {
-        await m.run();
-      } catch (err) {
-        m.failures.push(err instanceof Error ? err.message : String(err));
-        const left = m.failures.length >= maxFailures ? '; left out from now on' : '';
-        console.error(`${m.label}: run failed (${m.failures.length}${left}): ${m.failures.at(-1)}`);
-        continue;
-      }
-      if (record) m.samples.push(performance.now() - t0);
-    }
-  }
 }
 
 function createContainer(
@@ -154,48 +125,28 @@ async function main(): Promise<void> {
 
     // Podman and the runc floor run without a network, so the ratios compare Marina without one too; the
     // default (bridge) network's cost is shown beside them.
-    const measured: Measured[] = [
-      {
-        label: 'marina CLI: `marina run --rm --network none busybox true`',
-        run: async () => {
-          await daemon.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']);
-        },
-        samples: [],
-        failures: [],
-      },
-      {
-        label: 'native API (--network none): create (autoRemove), wait, start',
-        run: () => apiRunTrue(client),
-        samples: [],
-        failures: [],
-      },
-      { label: 'runc run (floor)', run: runc.runTrue, samples: [], failures: [] },
-      { label: 'podman run --rm --network=none', run: podman.runTrue, samples: [], failures: [] },
-      {
-        label: 'marina CLI, default network: `marina run --rm busybox true`',
-        run: async () => {
-          await daemon.ok(['run', '--rm', 'busybox', 'true']);
-        },
-        samples: [],
-        failures: [],
-      },
+    const ways = [
+      measured('marina CLI: `marina run --rm --network none busybox true`', () =>
+        daemon.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']),
+      ),
+      measured('native API (--network none): create (autoRemove), wait, start', () => apiRunTrue(client)),
+      measured('runc run (floor)', runc.runTrue),
+      measured('podman run --rm --network=none', podman.runTrue),
+      measured('marina CLI, default network: `marina run --rm busybox true`', () =>
+        daemon.ok(['run', '--rm', 'busybox', 'true']),
+      ),
     ];
-    const [cli, api, floor, anchor] = measured as [Measured, Measured, Measured, Measured, Measured];
+    const [cli, api, floor, anchor] = ways as [Measured, Measured, Measured, Measured, Measured];
     console.log(`warm-up: ${flags.warmup} round(s); then ${flags.iterations} measured rounds, interleaved`);
-    await measureRounds(measured, flags.warmup, false);
-    await measureRounds(measured, flags.iterations, true);
+    await measureInterleaved(ways, { warmup: flags.warmup, rounds: flags.iterations });
     const rssIdle = marinadRss(daemon);
 
     const summaries = new Map(
-      measured.filter((m) => m.samples.length > 0).map((m) => [m, summarize(m.samples)]),
+      ways.filter((m) => m.samples.length > 0).map((m) => [m, summarize(m.samples)]),
     );
     console.log(`\n## run --rm busybox true: wall time per container (${flags.iterations} rounds)\n`);
     console.log(latencyTable([...summaries].map(([m, summary]) => ({ label: m.label, summary }))));
-    for (const m of measured.filter((x) => x.failures.length > 0)) {
-      console.log(
-        `\n${m.label}: ${m.failures.length} run(s) FAILED (warm-up included); the first: ${m.failures[0]}`,
-      );
-    }
+    for (const line of failureLines(ways)) console.log(`\n${line}`);
     const ratio = (a: Measured, b: Measured) => summaries.get(a)!.median / summaries.get(b)!.median;
     const checks = [];
     if (summaries.has(cli) && summaries.has(anchor)) {

@@ -4,6 +4,8 @@ export interface Summary {
   n: number;
   min: number;
   median: number;
+  /** Nearest-rank 90th percentile. */
+  p90: number;
   max: number;
 }
 
@@ -12,7 +14,8 @@ export function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { n: sorted.length, min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
+  const p90 = sorted[Math.max(0, Math.ceil(0.9 * sorted.length) - 1)]!;
+  return { n: sorted.length, min: sorted[0]!, median, p90, max: sorted[sorted.length - 1]! };
 }
 
 export interface RatioCheck {
@@ -39,8 +42,8 @@ export function ms(value: number): string {
 
 export function latencyTable(rows: readonly { label: string; summary: Summary }[]): string {
   return markdownTable(
-    ['measurement', 'n', 'min ms', 'median ms', 'max ms'],
-    rows.map(({ label, summary: s }) => [label, String(s.n), ms(s.min), ms(s.median), ms(s.max)]),
+    ['measurement', 'n', 'min ms', 'median ms', 'p90 ms', 'max ms'],
+    rows.map(({ label, summary: s }) => [label, String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)]),
   );
 }
 
