@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'Invalid' // the request itself is wrong: bad flag, malformed reference, bad manifest
   | 'NotFound' // a named thing does not exist
   | 'Conflict' // the request collides with current state: name in use, container running
+  | 'Expired' // a resource version older than the kept history: list again and watch from there
   | 'NotModified' // already in the requested state (start of a running container)
   | 'Unauthorized' // credentials missing or wrong
   | 'Forbidden' // credentials fine, action not allowed
@@ -22,6 +23,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   Forbidden: 403,
   NotFound: 404,
   Conflict: 409,
+  Expired: 410,
   NotModified: 304,
   Unsupported: 501,
   BuildFailed: 422,
