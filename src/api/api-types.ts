@@ -1,7 +1,9 @@
-/** What every handler receives, and the two kinds of route: ordinary HTTP and hijacked (HTTP Upgrade). */
+/** What every handler receives, and the two kinds of route: ordinary HTTP and stdio streams (HTTP Upgrade). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BuildService } from '../build/build-service.ts';
+import type { KindCatalog } from '../cluster/apiserver/api-kind.ts';
+import type { ResourceService } from '../cluster/apiserver/resource-service.ts';
 import type { AttachedStdio, Engine } from '../engine/services.ts';
 import type { ImageTransfer } from '../registry/client/image-transfer.ts';
 import type { RegistryAccessAdmin } from '../registry/server/auth/authorizer.ts';
@@ -21,6 +23,14 @@ export interface ApiContext {
   registry: { distribution: Distribution; access: RegistryAccessAdmin };
   /** Dockerfile builds (`POST /v1/build`). */
   builds: BuildService;
+  /** The control plane's API (`/api/v1/...`, `/apis/...`); absent where marinad runs no control plane. */
+  cluster?: ClusterApi;
+}
+
+/** What the cluster API routes need: the kinds served and the service behind them. */
+export interface ClusterApi {
+  kinds: KindCatalog;
+  resources: ResourceService;
 }
 
 export interface HttpCall {
@@ -31,15 +41,28 @@ export interface HttpCall {
   ctx: ApiContext;
 }
 
+/** The call that opens a stdio stream: `hijacked` on an HTTP Upgrade; otherwise a plain request whose body is still unread. */
+export interface StdioCall extends Omit<HttpCall, 'res'> {
+  hijacked: boolean;
+}
+
+/** Opens the stdio to serve, or resolves `undefined` when there is none (a detached exec start): a 200 with no body. */
+export type OpenStdio = (call: StdioCall) => Promise<AttachedStdio | undefined>;
+
 export type Route =
   | { kind: 'http'; handle: (call: HttpCall) => Promise<void> }
-  /** Opens the stdio to bridge once the connection has switched protocols. */
-  | { kind: 'upgrade'; open: (call: Omit<HttpCall, 'res'>) => Promise<AttachedStdio> };
+  /**
+   * A process's stdio, bridged both ways once the connection has switched protocols. With `acceptsPlain`
+   * (Docker serves attach and exec start so) a request without Upgrade is served too: the output is the
+   * body of a 200, and what remains of the request body is the process's stdin.
+   */
+  | { kind: 'upgrade'; open: OpenStdio; acceptsPlain: boolean };
 
 export const http = (handle: (call: HttpCall) => Promise<void>): Route => ({ kind: 'http', handle });
-export const upgrade = (open: (call: Omit<HttpCall, 'res'>) => Promise<AttachedStdio>): Route => ({
+export const upgrade = (open: OpenStdio, options: { acceptsPlain?: boolean } = {}): Route => ({
   kind: 'upgrade',
   open,
+  acceptsPlain: options.acceptsPlain ?? false,
 });
 
 /** Aborts when the client goes away, so long-running engine calls (wait, follow, events) stop with it. */

@@ -34,6 +34,7 @@ async function withServer(t: TestContext) {
   let markAborted: () => void = () => {};
   const aborted = new Promise<void>((resolve) => (markAborted = resolve));
   const builds: BuildService = {
+    cacheUsage: async () => [],
     async build(req, onEvent, signal) {
       const entry: Seen = { request: req };
       seen.push(entry);

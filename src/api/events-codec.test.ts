@@ -24,6 +24,22 @@ test('filters: AND across keys, OR within a key', () => {
   assert.ok(eventMatches(parseEventFilters('{"type":{"container":true}}'), start));
 });
 
+test('volume and network filters match their own events by id, id prefix or name', () => {
+  const connect: EngineEvent = {
+    type: 'network',
+    action: 'connect',
+    actor: { id: 'feed99', attributes: { name: 'backend', type: 'bridge', container: 'abc123' } },
+    timeNano: 1n,
+  };
+  const volume: EngineEvent = { type: 'volume', action: 'create', actor: { id: 'data', attributes: { driver: 'local' } }, timeNano: 2n };
+  for (const value of ['backend', 'feed', 'feed99']) assert.ok(eventMatches(parseEventFilters(JSON.stringify({ network: [value] })), connect));
+  assert.ok(!eventMatches(parseEventFilters('{"network":["frontend"]}'), connect));
+  assert.ok(!eventMatches(parseEventFilters('{"network":["backend"]}'), start));
+  assert.ok(!eventMatches(parseEventFilters('{"network":["data"]}'), volume));
+  assert.ok(eventMatches(parseEventFilters('{"volume":["data"],"type":["volume"]}'), volume));
+  assert.ok(!eventMatches(parseEventFilters('{"type":["network"]}'), volume));
+});
+
 test('refuses unknown filter keys and non-JSON', () => {
   assert.throws(() => parseEventFilters('{"colour":["red"]}'), /unknown event filter "colour"/);
   assert.throws(() => parseEventFilters('type=container'), { code: 'Invalid' });

@@ -16,7 +16,7 @@ export function encodeEvent(event: EngineEvent): string {
   return `${body.slice(0, -1)},"timeNano":${event.timeNano.toString()}}\n`;
 }
 
-const filterKeys = ['type', 'event', 'container', 'image', 'volume', 'label'] as const;
+const filterKeys = ['type', 'event', 'container', 'image', 'volume', 'network', 'label'] as const;
 type FilterKey = (typeof filterKeys)[number];
 export type EventFilters = Partial<Record<FilterKey, string[]>>;
 
@@ -66,6 +66,7 @@ export function eventMatches(filters: EventFilters, event: EngineEvent): boolean
     anyOf('container', (v) => event.type === 'container' && actorMatches(v)) &&
     anyOf('image', (v) => (event.type === 'image' ? actorMatches(v) : event.actor.attributes.image === v)) &&
     anyOf('volume', (v) => event.type === 'volume' && actorMatches(v)) &&
+    anyOf('network', (v) => event.type === 'network' && actorMatches(v)) &&
     anyOf('label', (v) => {
       const eq = v.indexOf('=');
       const key = eq < 0 ? v : v.slice(0, eq);

@@ -78,6 +78,7 @@ const containerCreate = z.strictObject({
     )
     .optional(),
   publishAll: z.boolean().optional(),
+  exposedPorts: z.array(z.string().regex(/^\d{1,5}\/(tcp|udp)$/, 'a port as 80/tcp or 53/udp')).optional(),
   extraHosts: stringList.optional(),
   dns: stringList.optional(),
   privileged: z.boolean().optional(),

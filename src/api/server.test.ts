@@ -1,14 +1,23 @@
 /**
  * The API layer over a real unix socket, with a stand-in engine: status mapping, validation, the wait
- * contract (headers before the exit), and the hijacked stdio stream in both directions.
+ * contract (headers before the exit), the hijacked stdio stream in both directions, and a stdio route
+ * that is also served without Upgrade.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import type { AttachedStdio, Engine } from '../engine/services.ts';
 import { notFound } from '../errors.ts';
+import { type ApiContext, type Route, upgrade } from './api-types.ts';
+import { errorResponse } from './http-io.ts';
+import { Router } from './router.ts';
+import { createRoutedServer } from './server.ts';
 import { FrameDecoder } from './stdio-framing.ts';
 import { callApi, jsonOf, serveTestApi } from './test-api.ts';
 
@@ -137,4 +146,67 @@ test('import passes each repeated change whole, commas included', async (t) => {
     reference: 'imp:1',
     options: { changes: [change, 'ENV A=1'], message: undefined },
   });
+});
+
+/** Serves one stdio route that accepts plain requests: `/detached` opens nothing, `/stream` the given stdio. */
+async function servePlainStdio(t: import('node:test').TestContext, stdio: AttachedStdio) {
+  const opened: boolean[] = [];
+  const router = new Router<Route>().add(
+    'POST',
+    '/:what',
+    upgrade(
+      async ({ params, hijacked }) => {
+        opened.push(hijacked);
+        return params.what === 'stream' ? stdio : undefined;
+      },
+      { acceptsPlain: true },
+    ),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'marina-api-'));
+  const socketPath = join(dir, 'api.sock');
+  const ctx = { logger: pino({ level: 'silent' }) } as ApiContext;
+  const server = createRoutedServer(ctx, router, { routePath: (p) => p, encodeError: errorResponse, headers: {} });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { socketPath, opened };
+}
+
+test('a stdio route that accepts plain requests streams the output as the body and takes stdin from the request body', async (t) => {
+  const stdin = new PassThrough();
+  const output = new PassThrough({ objectMode: true });
+  const { socketPath, opened } = await servePlainStdio(t, { output, input: stdin, tty: false, close: () => {} });
+
+  const detached = await callApi(socketPath, 'POST', '/detached');
+  assert.deepEqual([detached.status, detached.text], [200, '']);
+
+  const received: Buffer[] = [];
+  stdin.on('data', (b: Buffer) => received.push(b));
+  const stdinEnded = new Promise((r) => stdin.once('end', r));
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const req = request({ socketPath, method: 'POST', path: '/stream' }, resolve);
+    req.on('error', reject);
+    req.end('typed');
+  });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
+  await stdinEnded;
+  assert.equal(Buffer.concat(received).toString(), 'typed');
+
+  output.write({ stream: 'stdout', data: Buffer.from('out') });
+  output.end({ stream: 'stderr', data: Buffer.from('err') });
+  const decoder = new FrameDecoder();
+  const frames = [];
+  for await (const chunk of res) frames.push(...decoder.push(chunk as Buffer));
+  assert.deepEqual(
+    frames.map((f) => [f.stream, f.data.toString()]),
+    [
+      ['stdout', 'out'],
+      ['stderr', 'err'],
+    ],
+  );
+  assert.deepEqual(opened, [false, false], 'both were opened as plain requests');
 });

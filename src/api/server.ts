@@ -8,7 +8,7 @@ import { asMarinaError, MarinaError } from '../errors.ts';
 import type { ApiContext, Route } from './api-types.ts';
 import { addBuildRoutes } from './build-routes.ts';
 import { addContainerRoutes } from './container-routes.ts';
-import { bridgeStdio, isUpgradeRequest, rejectUpgrade } from './hijack.ts';
+import { answerWithoutStream, bridgeStdio, isUpgradeRequest, rejectUpgrade, serveStdio } from './hijack.ts';
 import { type ErrorEncoder, errorResponse, sendError } from './http-io.ts';
 import { addImageRoutes, addVolumeRoutes } from './image-volume-routes.ts';
 import { addNetworkRoutes } from './network-routes.ts';
@@ -63,7 +63,7 @@ export function createApiServer(ctx: ApiContext): Server {
   return createRoutedServer(ctx, buildRouter(), nativeDialect);
 }
 
-/** An HTTP server that dispatches to `router`'s routes: plain requests, and hijacked (Upgrade) stdio streams. */
+/** An HTTP server that dispatches to `router`'s routes: plain requests, and stdio streams (hijacked by Upgrade, or plain where the route accepts it). */
 export function createRoutedServer(ctx: ApiContext, router: Router<Route>, dialect: ApiDialect): Server {
   const log = (req: IncomingMessage, err: unknown) => {
     const error = asMarinaError(err);
@@ -75,10 +75,16 @@ export function createRoutedServer(ctx: ApiContext, router: Router<Route>, diale
     for (const [name, value] of Object.entries(dialect.headers)) res.setHeader(name, value);
     try {
       const { route, params, query } = resolve(router, dialect, req);
-      if (route.kind === 'upgrade') {
+      if (route.kind === 'http') {
+        await route.handle({ req, res, params, query, ctx });
+        return;
+      }
+      if (!route.acceptsPlain) {
         throw new MarinaError('Invalid', `${req.url} streams stdio: send it with Connection: Upgrade and Upgrade: tcp`);
       }
-      await route.handle({ req, res, params, query, ctx });
+      const stdio = await route.open({ req, params, query, ctx, hijacked: false });
+      if (stdio) serveStdio(stdio, req, res);
+      else res.writeHead(200, { 'content-length': 0 }).end();
     } catch (err) {
       log(req, err);
       if (!res.destroyed) sendError(res, err, dialect.encodeError);
@@ -93,7 +99,9 @@ export function createRoutedServer(ctx: ApiContext, router: Router<Route>, diale
       if (!isUpgradeRequest(req.headers)) throw new MarinaError('Invalid', 'expected Connection: Upgrade');
       const { route, params, query } = resolve(router, dialect, req);
       if (route.kind !== 'upgrade') throw new MarinaError('Invalid', `${req.url} is not a stdio stream; send it without Upgrade`);
-      bridgeStdio(await route.open({ req, params, query, ctx }), socket, head);
+      const stdio = await route.open({ req, params, query, ctx, hijacked: true });
+      if (stdio) bridgeStdio(stdio, socket, head);
+      else answerWithoutStream(socket);
     } catch (err) {
       log(req, err);
       rejectUpgrade(socket, err, dialect.encodeError);

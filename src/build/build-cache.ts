@@ -35,6 +35,8 @@ const migrations = [
      PRIMARY KEY (key, image_id)
    );
    CREATE INDEX build_cache_images_by_image ON build_cache_images(image_id);`,
+  // What made the entry (the history's created_by), for `docker system df -v`.
+  'ALTER TABLE build_cache ADD COLUMN description TEXT',
 ];
 
 interface CacheRow {
@@ -44,6 +46,19 @@ interface CacheRow {
   size: number | null;
   media_type: string | null;
   created: string;
+}
+
+/** One entry as `system df` lists it. */
+export interface CacheUsage {
+  key: string;
+  /** Bytes of its layer blob (0 for a step that changed nothing). */
+  size: number;
+  created: string;
+  lastUsed: string;
+  /** The instruction that made it (empty for entries made before descriptions were kept). */
+  description: string;
+  /** Its layer is also a layer of an existing image, so its bytes are counted with the images. */
+  shared: boolean;
 }
 
 const orphanLifetimeMs = 24 * 60 * 60 * 1000;
@@ -79,12 +94,13 @@ export class BuildCache {
   }
 
   /** Records what a step made (call inside the collector's lease that wrote the blob). */
-  store(key: string, entry: CachedLayer): void {
+  store(key: string, entry: CachedLayer, description: string): void {
     const layer = entry.layer;
     this.#db.run(
-      `INSERT INTO build_cache (key, diff_id, digest, size, media_type, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO build_cache (key, diff_id, digest, size, media_type, created, last_used, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(key) DO UPDATE SET diff_id = excluded.diff_id, digest = excluded.digest, size = excluded.size,
-         media_type = excluded.media_type, created = excluded.created, last_used = excluded.last_used`,
+         media_type = excluded.media_type, created = excluded.created, last_used = excluded.last_used,
+         description = excluded.description`,
       key,
       layer?.diffId ?? null,
       layer?.digest ?? null,
@@ -92,6 +108,7 @@ export class BuildCache {
       layer?.mediaType ?? null,
       entry.created,
       Date.now(),
+      description,
     );
   }
 
@@ -103,6 +120,39 @@ export class BuildCache {
         this.#db.run('INSERT OR IGNORE INTO build_cache_images (key, image_id) SELECT key, ? FROM build_cache WHERE key = ?', imageId, key);
       }
     });
+  }
+
+  /** Every entry with its size and whether an existing image shares its layer; reads only. */
+  async usage(): Promise<CacheUsage[]> {
+    const rows = this.#db.all<{
+      key: string;
+      size: number | null;
+      created: string;
+      last_used: number;
+      description: string | null;
+      image_ids: string | null;
+    }>(
+      `SELECT c.key, c.size, c.created, c.last_used, c.description, group_concat(i.image_id) AS image_ids
+       FROM build_cache c LEFT JOIN build_cache_images i ON i.key = c.key GROUP BY c.key ORDER BY c.last_used DESC`,
+    );
+    const exists = new Map<string, boolean>();
+    const usage: CacheUsage[] = [];
+    for (const row of rows) {
+      let shared = false;
+      for (const imageId of row.image_ids?.split(',') ?? []) {
+        if (!exists.has(imageId)) exists.set(imageId, await this.#imageExists(imageId as Digest));
+        shared ||= exists.get(imageId) === true;
+      }
+      usage.push({
+        key: row.key,
+        size: row.size ?? 0,
+        created: row.created,
+        lastUsed: new Date(row.last_used).toISOString(),
+        description: row.description ?? '',
+        shared,
+      });
+    }
+    return usage;
   }
 
   /** Blobs of entries an existing image uses, or never used by an image and young; drops the rest's rows. */

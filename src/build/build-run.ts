@@ -334,7 +334,7 @@ export class BuildRun {
     try {
       await work(snapshot.rootfs);
       await this.#parts.snapshotter.unmount(snapshot.key);
-      layer = await commitLayer(this.#parts, snapshot.key, (made) => cache.store(key, { layer: made, created }));
+      layer = await commitLayer(this.#parts, snapshot.key, (made) => cache.store(key, { layer: made, created }, createdBy));
     } finally {
       await snapshot.remove();
     }

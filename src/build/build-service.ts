@@ -4,6 +4,7 @@
  * BuildEvents it receives.
  */
 import type { Readable } from 'node:stream';
+import type { CacheUsage } from './build-cache.ts';
 
 export type BuildContextSource =
   /** A directory on this machine (the CLI's fast path when it talks to a local daemon). */
@@ -65,4 +66,6 @@ export interface BuildService {
    * when a RUN exits non-zero. No image is tagged when any step fails.
    */
   build(request: BuildRequest, onEvent: (event: BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult>;
+  /** The build cache's entries with their sizes (`system df`). */
+  cacheUsage(): Promise<CacheUsage[]>;
 }

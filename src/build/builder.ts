@@ -17,7 +17,7 @@ import { type ImageConfig, type ImageManifest, type ImageRecord, MediaType } fro
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/platform.ts';
 import { parseReference } from '../image/reference.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
-import { BuildCache } from './build-cache.ts';
+import { BuildCache, type CacheUsage } from './build-cache.ts';
 import { BuildRun, type StageState } from './build-run.ts';
 import type { BuildEvent, BuildRequest, BuildResult, BuildService } from './build-service.ts';
 import { type BuildContext, extractTarContext, openDirectoryContext } from './context/build-context.ts';
@@ -60,6 +60,10 @@ export class Builder implements BuildService {
         () => false,
       ),
     });
+  }
+
+  cacheUsage(): Promise<CacheUsage[]> {
+    return this.#cache.usage();
   }
 
   async build(request: BuildRequest, onEvent: (event: BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult> {

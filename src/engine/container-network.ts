@@ -158,6 +158,15 @@ export class ContainerNetworking {
     return target.name;
   }
 
+  /**
+   * `rename`: the container's DNS names on its networks follow its new name (`record.name`), as Docker's
+   * do; its running endpoints in `record.networks` get the renamed aliases too.
+   */
+  async rename(record: ContainerRecord): Promise<void> {
+    const renamed = await this.networks.renameContainer(record.id, record.name);
+    record.networks = record.networks.map((e) => renamed.find((r) => r.networkId === e.networkId) ?? e);
+  }
+
   /** The container stopped: its port rules go (its veth went with its netns). */
   leave(id: string): Promise<void> {
     return this.networks.detach(id);

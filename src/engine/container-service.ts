@@ -482,18 +482,26 @@ export class ContainerServiceImpl implements ContainerService {
     }
   }
 
+  /**
+   * Sends `signal`. A SIGKILL returns only once the container has exited, as Docker's does, so that
+   * `kill` then `rm` (or `inspect`) sees it stopped; other signals return once delivered.
+   */
   async kill(idOrName: string, signal = 'KILL'): Promise<void> {
     const id = this.idOf(idOrName);
-    await this.mutex.run(id, async () => {
+    // The exit promise is wrapped: returned bare, it would be awaited while still holding the lock.
+    const killed = await this.mutex.run(id, async () => {
       const entry = this.current(id, idOrName);
       if (entry.record.state.status !== 'running') {
         throw conflict(`Cannot kill container: ${idOrName}: Container ${id} is not running`);
       }
       entry.explicitlyStopped = true;
       this.deps.store.update(entry);
+      const exit = isSigkill(signal) ? this.waiters.waitFor(id, 'next-exit') : undefined;
       await this.deps.runtime.kill(id, signal);
       this.emit('kill', entry.record, { signal });
+      return { exit };
     });
+    await killed.exit;
   }
 
   async restart(idOrName: string, options: { timeoutSeconds?: number } = {}): Promise<void> {
@@ -744,6 +752,9 @@ export class ContainerServiceImpl implements ContainerService {
       if (newName === oldName) throw invalid(`Renaming a container with the same name as its current name: give a different name than ${oldName}`);
       this.deps.store.rename(entry, newName);
       this.emit('rename', entry.record, { oldName: `/${oldName}` });
+      // After the name is taken: other containers resolve the new name (and no longer the old one) at once.
+      await this.deps.networking.rename(entry.record);
+      this.deps.store.update(entry);
     });
   }
 
@@ -908,3 +919,5 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | unde
     clearTimeout(timer);
   }
 }
+
+const isSigkill = (signal: string) => /^(SIG)?KILL$|^9$/i.test(signal);

@@ -107,6 +107,8 @@ export interface ContainerCreateRequest {
   ports?: PortRequest[];
   /** Publish every port the image exposes on an ephemeral host port (`-P`). */
   publishAll?: boolean;
+  /** Ports the container declares beyond the image's (`--expose`), as `80/tcp`; shown by inspect. */
+  exposedPorts?: string[];
   /** Extra /etc/hosts lines as `host:ip` (`--add-host`). */
   extraHosts?: string[];
   /** Nameservers for resolv.conf instead of the network's (`--dns`). */

@@ -29,6 +29,7 @@ import { VolumeStore } from '../volume/volume-store.ts';
 import { ContainerNetworking } from './container-network.ts';
 import { ContainerServiceImpl } from './container-service.ts';
 import { ContainerStore } from './container-store.ts';
+import { diskUsageService } from './disk-usage.ts';
 import { EventBus } from './events.ts';
 import { ExecServiceImpl } from './exec-service.ts';
 import { runHealthProbe } from './health-probe.ts';
@@ -105,7 +106,10 @@ export async function createEngine(
         timeNano: BigInt(Date.now()) * 1_000_000n,
       }),
   });
-  const volumes = new VolumeStore(db, root, { isInUse: (name: string) => store.containersUsingVolume(name) });
+  const volumes = new VolumeStore(db, root, {
+    isInUse: (name: string) => store.containersUsingVolume(name),
+    onEvent: (action, name) => events.emit('volume', action, name, { driver: 'local' }),
+  });
   await volumes.reconcile();
   const snapshotter = new OverlaySnapshotter(root);
   const daemonTag = daemonTagOf(root);
@@ -126,6 +130,13 @@ export async function createEngine(
     daemonTag,
     readHostRoutes: () => runChecked('ip', ['-4', 'route']),
     onWarning: (message) => logger.warn(message),
+    // Docker's attributes: the network's name and driver, and the container that joined or left.
+    onEvent: (action, network, containerId) =>
+      events.emit('network', action, network.id, {
+        name: network.name,
+        type: network.driver,
+        ...(containerId === undefined ? {} : { container: containerId }),
+      }),
   });
   const networking = new ContainerNetworking(networks);
   const runtime = new ConmonRuntime({
@@ -240,6 +251,7 @@ export async function createEngine(
     networks,
     events,
     info,
+    diskUsage: diskUsageService({ snapshotter, volumes }),
     storage: { db, content, collector, images, snapshotter },
     async close() {
       clearInterval(maintenance);

@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ImageService } from '../image/image-service.ts';
 import type { NetworkService } from '../network/network-service.ts';
 import type { VolumeService } from '../volume/volume-service.ts';
+import type { DiskUsageService } from './disk-usage.ts';
 import type { OutputFrame, TerminalSize } from '../runtime/runtime.ts';
 import type {
   ContainerCreateRequest,
@@ -107,6 +108,8 @@ export interface Engine {
   volumes: VolumeService;
   networks: NetworkService;
   events: EventSource;
+  /** Bytes on disk of containers' writable layers and volumes' data (`system df`). */
+  diskUsage: DiskUsageService;
   info(): Promise<SystemInfo>;
 }
 

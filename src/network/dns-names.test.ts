@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dnsNamesOfEndpoints, dnsNameTable, normalDnsName } from './dns-names.ts';
+import { dnsNamesOfEndpoints, dnsNameTable, normalDnsName, renamedAliases } from './dns-names.ts';
 import type { EndpointRecord } from './network-types.ts';
 
 test('normalDnsName: lower case, without the root dot', () => {
@@ -48,4 +48,10 @@ test('dnsNamesOfEndpoints: every alias of every endpoint; a shared alias resolve
   assert.deepEqual(names.get('web-1'), ['10.89.0.2']);
   assert.deepEqual(names.get('ba9876543210'), ['10.89.0.3']);
   assert.equal(names.size, 5);
+});
+
+test('renamedAliases: the new name takes the old one\'s place; the short id and other aliases stay', () => {
+  assert.deepEqual(renamedAliases(['old', 'aaaaaaaaaaaa', 'api'], 'old', 'new'), ['new', 'aaaaaaaaaaaa', 'api']);
+  assert.deepEqual(renamedAliases(['old', 'aaaaaaaaaaaa', 'new'], 'old', 'new'), ['new', 'aaaaaaaaaaaa'], 'each name once');
+  assert.deepEqual(renamedAliases(['other', 'aaaaaaaaaaaa'], 'old', 'new'), ['other', 'aaaaaaaaaaaa']);
 });

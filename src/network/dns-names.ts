@@ -31,6 +31,14 @@ export function dnsNamesOfEndpoints(endpoints: readonly EndpointRecord[]): Map<s
   return table;
 }
 
+/**
+ * The aliases of a renamed container's endpoint: its old name gives way to the new one, in its place;
+ * the short id and `--network-alias` values stay, as Docker keeps them across a rename.
+ */
+export function renamedAliases(aliases: readonly string[], oldName: string, newName: string): string[] {
+  return [...new Set(aliases.map((alias) => (alias === oldName ? newName : alias)))];
+}
+
 function addAddresses(table: Map<string, string[]>, name: string, ips: readonly string[]): void {
   if (name === '') return;
   const known = table.get(name) ?? [];

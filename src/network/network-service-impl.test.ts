@@ -194,6 +194,19 @@ test('attach leases addresses in order, publishes ports, feeds DNS, and gives th
   assert.deepEqual((await service.attach(attachRequest('c3', ['bridge']))).nameservers, []);
 });
 
+test('renaming a container renames it in its endpoints and in DNS; other aliases stay', async (t) => {
+  const { service, dns } = setup(t);
+  await service.create({ name: 'web' });
+  await service.attach(attachRequest('c1', ['web']));
+  const renamed = await service.renameContainer(cid('c1'), 'renamed');
+  assert.deepEqual(renamed[0]?.aliases, ['renamed', cid('c1').slice(0, 12), 'alias-c1']);
+  const names = dns.names.get('web');
+  assert.ok(names?.has('renamed'));
+  assert.equal(names?.has('name-c1'), false);
+  assert.ok(names?.has('alias-c1'));
+  assert.equal((await service.inspect('web')).containers[cid('c1')]?.name, 'renamed');
+});
+
 test('a host port in use fails attach before any record or kernel change', async (t) => {
   const { service, driver } = setup(t);
   const squatter = createServer();
@@ -344,3 +357,37 @@ function canListenTcp(port: number): Promise<boolean> {
     server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
+
+test('events: create, connect at attach and connect(), disconnect at detach and disconnect(), destroy; none for failures', async (t) => {
+  const events: string[] = [];
+  const { service, driver } = setup(t, {
+    onEvent: (action, network, containerId) =>
+      events.push([action, network.name, network.driver, containerId?.slice(0, 2)].filter(Boolean).join(' ')),
+  });
+  await service.create({ name: 'web' });
+  await service.create({ name: 'db' });
+  await service.attach(attachRequest('c1', ['web', 'bridge']));
+  await service.connect('db', cid('c1'), 'name-c1', '/proc/1/ns/net', []);
+  await service.disconnect('db', cid('c1'));
+  await service.detach(cid('c1'));
+  await service.remove('db');
+  assert.deepEqual(events, [
+    'create web bridge',
+    'create db bridge',
+    'connect web bridge c1',
+    'connect bridge bridge c1',
+    'connect db bridge c1',
+    'disconnect db bridge c1',
+    'disconnect web bridge c1',
+    'disconnect bridge bridge c1',
+    'destroy db bridge',
+  ]);
+  events.length = 0;
+  driver.failOn = 'ensure bad';
+  await assert.rejects(service.create({ name: 'bad' }));
+  // c1 keeps its lease on web after detach, so c2 gets the next address.
+  driver.failOn = 'attach web eth0 10.89.1.3';
+  await assert.rejects(service.attach(attachRequest('c2', ['web'])));
+  await assert.rejects(service.remove('bridge'), (err) => isMarinaError(err, 'Forbidden'));
+  assert.deepEqual(events, []);
+});

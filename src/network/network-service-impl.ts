@@ -9,7 +9,7 @@ import type { StateDb } from '../db/state-db.ts';
 import { MarinaError, conflict, invalid, isMarinaError, notFound } from '../errors.ts';
 import { generateId, shortId } from '../ids.ts';
 import { assertDaemonTag, hostVethName, userBridgeName } from './daemon-tag.ts';
-import { dnsNamesOfEndpoints } from './dns-names.ts';
+import { dnsNamesOfEndpoints, renamedAliases } from './dns-names.ts';
 import {
   type Cidr,
   carveSubnet,
@@ -48,7 +48,12 @@ export interface NetworkServiceOptions {
   readHostRoutes: () => Promise<string>;
   /** Problems that do not fail the operation (a port another process took while marinad was down). */
   onWarning?: (message: string) => void;
+  /** Told of each change users see in `events`, once it has fully taken effect (`container` for connect/disconnect). */
+  onEvent?: (action: NetworkEventAction, network: NetworkRecord, containerId?: string) => void;
 }
+
+/** Docker's network event actions: a network made or removed, a container joining or leaving one. */
+export type NetworkEventAction = 'create' | 'destroy' | 'connect' | 'disconnect';
 
 const networkNameRule = '[a-zA-Z0-9][a-zA-Z0-9_.-]*';
 const validNetworkName = new RegExp(`^${networkNameRule}$`);
@@ -64,6 +69,7 @@ export class NetworkServiceImpl implements NetworkService {
   private readonly daemonTag: string;
   private readonly readHostRoutes: () => Promise<string>;
   private readonly warn: (message: string) => void;
+  private readonly emit: NonNullable<NetworkServiceOptions['onEvent']>;
   private readonly reservations = new PortReservations();
   /** Networks whose removal is under way: no new endpoint may join them. */
   private readonly removing = new Set<string>();
@@ -78,6 +84,7 @@ export class NetworkServiceImpl implements NetworkService {
     this.daemonTag = options.daemonTag;
     this.readHostRoutes = options.readHostRoutes;
     this.warn = options.onWarning ?? (() => {});
+    this.emit = options.onEvent ?? (() => {});
     this.ensureDefaultNetwork(options.defaultNetwork);
   }
 
@@ -125,6 +132,7 @@ export class NetworkServiceImpl implements NetworkService {
       this.store.deleteNetwork(network.id);
       throw err;
     }
+    this.emit('create', network);
     return network;
   }
 
@@ -162,6 +170,7 @@ export class NetworkServiceImpl implements NetworkService {
     } finally {
       this.removing.delete(network.id);
     }
+    this.emit('destroy', network);
   }
 
   async prune(): Promise<string[]> {
@@ -218,6 +227,7 @@ export class NetworkServiceImpl implements NetworkService {
       await this.undoAttach(containerId, networks, recorded, published);
       throw err;
     }
+    for (const network of networks) this.emit('connect', network, containerId);
     const firstUserNetwork = networks.find((n) => !n.isDefault);
     return { endpoints, ports: bindings, nameservers: firstUserNetwork ? [firstUserNetwork.gateway] : [] };
   }
@@ -243,7 +253,10 @@ export class NetworkServiceImpl implements NetworkService {
       this.store.deletePortBindings(containerId);
       for (const { endpoint } of active) this.store.setActive(containerId, endpoint.networkId, false);
     });
-    await attempt('dns', () => this.refreshDns(this.networksOf(active)));
+    const left = this.networksOf(active);
+    await attempt('dns', () => this.refreshDns(left));
+    // The endpoints are inactive now, whatever cleanup failed: the container has left these networks.
+    for (const network of left) this.emit('disconnect', network, containerId);
     if (failures.length > 0) {
       throw new MarinaError(
         'Internal',
@@ -287,6 +300,7 @@ export class NetworkServiceImpl implements NetworkService {
       await this.refreshDns([network]).catch(() => {});
       throw err;
     }
+    this.emit('connect', network, containerId);
     return endpoint;
   }
 
@@ -300,6 +314,21 @@ export class NetworkServiceImpl implements NetworkService {
     if (stored.active) await this.driver.detach(stored.endpoint);
     this.store.deleteEndpoint(containerId, network.id);
     await this.refreshDns([network]);
+    this.emit('disconnect', network, containerId);
+  }
+
+  async renameContainer(containerId: string, name: string): Promise<EndpointRecord[]> {
+    const renamed = this.store.endpointsOfContainer(containerId).map((stored) => ({
+      ...stored,
+      containerName: name,
+      endpoint: { ...stored.endpoint, aliases: renamedAliases(stored.endpoint.aliases, stored.containerName, name) },
+    }));
+    this.db.transaction(() => {
+      for (const stored of renamed) this.store.putEndpoint(stored);
+    });
+    const active = renamed.filter((stored) => stored.active);
+    await this.refreshDns(this.networksOf(active));
+    return active.map((stored) => stored.endpoint);
   }
 
   ports(containerId: string): PortBinding[] {

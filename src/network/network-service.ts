@@ -44,6 +44,11 @@ export interface NetworkService {
   /** `marina network connect` on a running container: one more endpoint in its netns. */
   connect(nameOrId: string, containerId: string, containerName: string, netnsPath: string, aliases: string[]): Promise<EndpointRecord>;
   disconnect(nameOrId: string, containerId: string): Promise<void>;
+  /**
+   * Engine: the container is now called `name`. Its endpoints, running or kept for its next start, answer
+   * to it instead of its old name, at once on running ones. Returns its running endpoints, renamed.
+   */
+  renameContainer(containerId: string, name: string): Promise<EndpointRecord[]>;
   /** Engine, at daemon start: rules, port reservations and DNS made to match the containers still running. */
   reconcile(running: { containerId: string; netnsPath: string }[]): Promise<void>;
   /** What `marina port` and `ps` show. */

@@ -25,6 +25,7 @@ import { KeyedQueue } from './keyed-queue.ts';
 import { HashingPassThrough, uncompressedStages } from './layer-stream.ts';
 import { emptyLowerDir, lowerLinkPath, mountPoints, overlayOptions } from './overlay-mount.ts';
 import { runChecked, runCommand } from '../run-command.ts';
+import { treeBytes } from '../tree-bytes.ts';
 import type { LayerSource, Snapshotter } from './snapshotter.ts';
 import { convertUpperToLayer, packUpperDiff } from './upper-diff.ts';
 
@@ -168,7 +169,7 @@ export class OverlaySnapshotter implements Snapshotter {
     checkKey(key);
     const upper = join(this.#snapshotDir(key), 'upper');
     if (!(await exists(upper))) throw notFound(`snapshot ${key} does not exist`);
-    return bytesUnder(upper, new Set());
+    return treeBytes(upper);
   }
 
   diff(key: string): Readable {
@@ -319,18 +320,3 @@ async function isMountPoint(path: string): Promise<boolean> {
 }
 
 /** Bytes of everything but directories, each hard-linked inode counted once. */
-async function bytesUnder(dir: string, seenInodes: Set<bigint>): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      total += await bytesUnder(path, seenInodes);
-      continue;
-    }
-    const stats = await lstat(path, { bigint: true });
-    if (seenInodes.has(stats.ino)) continue;
-    seenInodes.add(stats.ino);
-    total += Number(stats.size);
-  }
-  return total;
-}

@@ -81,7 +81,7 @@ const running = (): ContainerRecord =>
   });
 
 test('inspect of a created container: Docker zero times, the network it will join, its config', () => {
-  const json = dockerInspect(record(), [network]);
+  const json = dockerInspect(record(), [network], {});
   assert.equal(json.Name, '/web');
   assert.equal(json.State.Status, 'created');
   assert.equal(json.State.StartedAt, '0001-01-01T00:00:00Z');
@@ -93,7 +93,7 @@ test('inspect of a created container: Docker zero times, the network it will joi
   assert.deepEqual(json.HostConfig.Binds, ['data:/data:ro']);
   assert.deepEqual(json.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '', HostPort: '8080' }] });
   assert.deepEqual(json.HostConfig.RestartPolicy, { Name: 'no', MaximumRetryCount: 0 });
-  assert.deepEqual(json.NetworkSettings.Ports, { '80/tcp': null });
+  assert.deepEqual(json.NetworkSettings.Ports, {}, 'ports are known once it runs');
   assert.deepEqual(Object.keys(json.NetworkSettings.Networks), ['proj_default']);
   assert.equal(json.NetworkSettings.Networks.proj_default!.NetworkID, network.id);
   assert.equal(json.NetworkSettings.Networks.proj_default!.IPAddress, '');
@@ -109,18 +109,32 @@ test('inspect of a created container: Docker zero times, the network it will joi
   });
 });
 
-test('inspect of a running container: addresses, bound ports, pid', () => {
-  const json = dockerInspect(running(), [network]);
+test('inspect of a running container: addresses, bound ports and exposed ones, pid', () => {
+  const json = dockerInspect(running(), [network], { ExposedPorts: { '9000/udp': {} } });
   assert.equal(json.State.Running, true);
   assert.equal(json.State.Pid, 42);
-  assert.equal(json.NetworkSettings.IPAddress, '10.89.0.5');
-  assert.deepEqual(json.NetworkSettings.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
+  assert.equal(json.NetworkSettings.IPAddress, '', 'Docker fills the top-level address from the default bridge only');
+  assert.deepEqual(json.NetworkSettings.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }], '9000/udp': null });
   const endpoint = json.NetworkSettings.Networks.proj_default!;
   assert.equal(endpoint.IPAddress, '10.89.0.5');
   assert.equal(endpoint.IPPrefixLen, 24);
   assert.equal(endpoint.Gateway, '10.89.0.1');
   assert.equal(endpoint.MacAddress, '02:42:0a:59:00:05');
   assert.deepEqual(endpoint.Aliases, ['web', id.slice(0, 12)]);
+});
+
+test('on the default bridge the top-level NetworkSettings carry its address, as Docker does', () => {
+  const bridge: NetworkRecord = { ...network, id: 'd'.repeat(64), name: 'bridge', isDefault: true };
+  const onBridge = running();
+  onBridge.request = { ...onBridge.request, networkMode: undefined, networkAliases: undefined };
+  onBridge.networks = [{ ...onBridge.networks[0]!, networkId: bridge.id, aliases: [] }];
+  const json = dockerInspect(onBridge, [bridge, network], undefined);
+  assert.equal(json.NetworkSettings.IPAddress, '10.89.0.5');
+  assert.equal(json.NetworkSettings.Gateway, '10.89.0.1');
+  assert.equal(json.NetworkSettings.IPPrefixLen, 24);
+  assert.equal(json.NetworkSettings.MacAddress, '02:42:0a:59:00:05');
+  assert.equal(json.NetworkSettings.EndpointID, `${id}-eth0`);
+  assert.deepEqual(Object.keys(json.NetworkSettings.Networks), ['bridge']);
 });
 
 test('a list entry has Docker names, unix Created and public ports', () => {

@@ -4,12 +4,13 @@
  * them (`-f '{{.State.Status}}'`) and compose reads labels and networks from them.
  */
 import type { ContainerRecord, ContainerSummary } from '../../engine/container-types.ts';
-import type { NetworkRecord, PortBinding } from '../../network/network-types.ts';
+import type { ImageRuntimeConfig } from '../../image/image-types.ts';
+import type { EndpointRecord, NetworkRecord, PortBinding } from '../../network/network-types.ts';
+import { dockerMergedConfig } from './docker-container-config.ts';
 import { slashName, unixSeconds } from './docker-http.ts';
 
 /** Docker's zero time, shown for a container never started or never stopped. */
 const zeroTime = '0001-01-01T00:00:00Z';
-const nsPerMs = 1e6;
 
 /** Docker's `PortMap`: `{"80/tcp": [{"HostIp":"0.0.0.0","HostPort":"8080"}]}`, `null` for exposed but unbound ports. */
 function portMap(bound: readonly PortBinding[], exposed: readonly string[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
@@ -20,11 +21,6 @@ function portMap(bound: readonly PortBinding[], exposed: readonly string[]): Rec
     map[key] = [...(map[key] ?? []), { HostIp: p.hostIp, HostPort: String(p.hostPort) }];
   }
   return map;
-}
-
-function exposedPorts(record: ContainerRecord): string[] {
-  const keys = [...(record.request.ports ?? []), ...record.ports].map((p) => `${p.containerPort}/${p.protocol}`);
-  return [...new Set(keys)];
 }
 
 /** Docker's RestartPolicy names `no` as `no` and keeps the retry count even when 0. */
@@ -44,6 +40,8 @@ function binds(record: ContainerRecord): string[] | null {
 export function networkModeOf(record: ContainerRecord): string {
   return record.request.networkMode ?? 'bridge';
 }
+
+const endpointId = (endpoint: EndpointRecord) => `${endpoint.containerId}-${endpoint.ifName}`;
 
 interface DockerEndpoint {
   IPAMConfig: null;
@@ -94,7 +92,7 @@ function endpoints(record: ContainerRecord, networks: readonly NetworkRecord[]):
     result[name] = {
       ...empty(endpoint.networkId, withShortId(name, endpoint.aliases)),
       MacAddress: endpoint.mac,
-      EndpointID: `${endpoint.containerId}-${endpoint.ifName}`,
+      EndpointID: endpointId(endpoint),
       Gateway: endpoint.gateway,
       IPAddress: endpoint.ip,
       IPPrefixLen: endpoint.prefixLength,
@@ -108,19 +106,6 @@ function endpoints(record: ContainerRecord, networks: readonly NetworkRecord[]):
     result[name] = empty(network?.id ?? '', withShortId(name, record.request.networkAliases ?? []));
   }
   return result;
-}
-
-/** Docker's Healthcheck config in nanoseconds, from the request (the image's own check is in the image). */
-function healthcheckConfig(record: ContainerRecord) {
-  const check = record.request.healthcheck;
-  if (!check) return undefined;
-  return {
-    Test: check.test,
-    ...(check.intervalMs ? { Interval: check.intervalMs * nsPerMs } : {}),
-    ...(check.timeoutMs ? { Timeout: check.timeoutMs * nsPerMs } : {}),
-    ...(check.startPeriodMs ? { StartPeriod: check.startPeriodMs * nsPerMs } : {}),
-    ...(check.retries ? { Retries: check.retries } : {}),
-  };
 }
 
 function health(record: ContainerRecord) {
@@ -146,13 +131,20 @@ function mounts(record: ContainerRecord) {
   }));
 }
 
-/** `GET /containers/{id}/json`. `networks` names the endpoints' networks. */
-export function dockerInspect(record: ContainerRecord, networks: readonly NetworkRecord[]) {
+/**
+ * `GET /containers/{id}/json`. `networks` names the endpoints' networks; `image` is the config of the
+ * container's image (undefined when it is gone), which Docker's Config shows merged with the request.
+ */
+export function dockerInspect(record: ContainerRecord, networks: readonly NetworkRecord[], image: ImageRuntimeConfig | undefined) {
   const { request, state } = record;
   const resources = request.resources ?? {};
   const networkSettings = endpoints(record, networks);
-  const first = record.networks[0];
-  const ports = portMap(record.ports, exposedPorts(record));
+  const config = dockerMergedConfig(record, image);
+  // Docker fills the top-level address fields from the default bridge network's endpoint only.
+  const defaultNetwork = networks.find((n) => n.isDefault);
+  const onDefault = record.networks.find((e) => e.networkId === defaultNetwork?.id);
+  // Ports are known while the container runs: each exposed port, with its bindings or null; `{}` otherwise.
+  const ports = state.running ? portMap(record.ports, Object.keys(config.ExposedPorts ?? {})) : {};
   return {
     Id: record.id,
     Created: record.created,
@@ -218,25 +210,25 @@ export function dockerInspect(record: ContainerRecord, networks: readonly Networ
     Config: {
       Hostname: record.hostname,
       Domainname: '',
-      User: record.user,
+      User: config.User,
       AttachStdin: false,
       AttachStdout: false,
       AttachStderr: false,
-      ExposedPorts: Object.keys(ports).length > 0 ? Object.fromEntries(Object.keys(ports).map((k) => [k, {}])) : undefined,
+      ...(config.ExposedPorts ? { ExposedPorts: config.ExposedPorts } : {}),
       Tty: !!request.tty,
       OpenStdin: !!request.openStdin,
       StdinOnce: !!request.stdinOnce,
-      Env: record.env,
-      Cmd: commandOf(record),
-      Entrypoint: request.entrypoint ?? null,
+      Env: config.Env,
+      Cmd: config.Cmd,
+      ...(config.Healthcheck ? { Healthcheck: config.Healthcheck } : {}),
       Image: record.image,
-      Volumes: null,
-      WorkingDir: record.workingDir,
+      Volumes: config.Volumes,
+      WorkingDir: config.WorkingDir,
+      Entrypoint: config.Entrypoint,
       OnBuild: null,
-      Labels: request.labels ?? {},
-      ...(request.stopSignal ? { StopSignal: request.stopSignal } : {}),
+      Labels: config.Labels,
+      ...(config.StopSignal ? { StopSignal: config.StopSignal } : {}),
       ...(request.stopTimeout !== undefined ? { StopTimeout: request.stopTimeout } : {}),
-      ...(healthcheckConfig(record) ? { Healthcheck: healthcheckConfig(record) } : {}),
     },
     NetworkSettings: {
       Bridge: '',
@@ -244,28 +236,17 @@ export function dockerInspect(record: ContainerRecord, networks: readonly Networ
       SandboxKey: state.running && state.pid ? `/proc/${state.pid}/ns/net` : '',
       HairpinMode: false,
       Ports: ports,
-      EndpointID: first ? `${first.containerId}-${first.ifName}` : '',
-      Gateway: first?.gateway ?? '',
-      IPAddress: first?.ip ?? '',
-      IPPrefixLen: first?.prefixLength ?? 0,
-      MacAddress: first?.mac ?? '',
+      EndpointID: onDefault ? endpointId(onDefault) : '',
+      Gateway: onDefault?.gateway ?? '',
+      IPAddress: onDefault?.ip ?? '',
+      IPPrefixLen: onDefault?.prefixLength ?? 0,
+      MacAddress: onDefault?.mac ?? '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
       IPv6Gateway: '',
       Networks: networkSettings,
     },
   };
-}
-
-/**
- * Docker's Config.Cmd: the command after the entrypoint. The record keeps the effective process
- * (path + args); when the request set an entrypoint, its words come first and are not part of Cmd.
- */
-function commandOf(record: ContainerRecord): string[] {
-  if (record.request.cmd) return record.request.cmd;
-  const argv = [record.path, ...record.args];
-  const entrypoint = record.request.entrypoint;
-  return entrypoint ? argv.slice(entrypoint.length) : argv;
 }
 
 function securityOpts(record: ContainerRecord): string[] | null {

@@ -3,10 +3,12 @@
  * Docker's request, call the engine's ContainerService as the native routes do, encode Docker's answer.
  * exec, top, stats, port, rename and archive live in their own modules.
  */
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ContainerRecord, LogOptions, WaitCondition } from '../../engine/container-types.ts';
+import type { ContainerRecord, LogEntry, LogOptions, WaitCondition } from '../../engine/container-types.ts';
 import type { AttachedStdio, OutputFrame } from '../../engine/services.ts';
 import { invalid, isMarinaError, notFound } from '../../errors.ts';
+import type { ImageRuntimeConfig } from '../../image/image-types.ts';
 import { familiarizeReference } from '../../image/reference.ts';
 import { abortOnClose, type ApiContext, http, type Route, upgrade } from '../api-types.ts';
 import { multiplexedContentType, rawContentType } from '../hijack.ts';
@@ -67,6 +69,16 @@ async function inspectIfExists(ctx: ApiContext, id: string): Promise<ContainerRe
   }
 }
 
+/** The config of a container's image; undefined once the image is gone (`rmi -f`), and inspect shows the record's own. */
+async function imageConfigIfExists(ctx: ApiContext, imageId: string): Promise<ImageRuntimeConfig | undefined> {
+  try {
+    return (await ctx.engine.images.inspect(imageId)).config.config ?? {};
+  } catch (err) {
+    if (isMarinaError(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}
+
 function logOptions(query: URLSearchParams): LogOptions {
   const stdout = queryFlag(query, 'stdout');
   const stderr = queryFlag(query, 'stderr');
@@ -102,6 +114,68 @@ function onlyStreams(stdio: AttachedStdio, stdout: boolean, stderr: boolean): At
   return { output, input: stdio.input, tty: stdio.tty, close: () => stdio.close() };
 }
 
+/**
+ * `attach`: with `logs`, the log so far (the engine's log reader), then with `stream` the live output and
+ * stdin, as Docker does. The seam: the replay stops at the entries logged before the live attach was asked
+ * for. conmon logs each chunk before it sends it to attached clients, so none of those reached the new
+ * connection and no output comes twice; a chunk logged between that moment and conmon accepting the
+ * connection is in neither (as in Docker, whose seam is the same), and a line logged in parts across it
+ * loses its first parts. Without `stream` the replay is all there is, up to the log's end.
+ */
+async function attach(ctx: ApiContext, idOrName: string, query: URLSearchParams): Promise<AttachedStdio> {
+  const stdout = queryFlag(query, 'stdout');
+  const stderr = queryFlag(query, 'stderr');
+  const record = await ctx.engine.containers.inspect(idOrName);
+  const attachedAt = Date.now();
+  const live = queryFlag(query, 'stream')
+    ? onlyStreams(await ctx.engine.containers.attach(record.id, { stdin: queryFlag(query, 'stdin') }), stdout, stderr)
+    : undefined;
+  const replays = queryFlag(query, 'logs') && (stdout || stderr);
+  if (live && !replays) return live;
+  const stopReplay = new AbortController();
+  const until = live ? unixSeconds(attachedAt) : undefined;
+  const replay = replays ? ctx.engine.containers.logs(record.id, { stdout, stderr, until }, stopReplay.signal) : [];
+  return afterReplay(replay, live, !!record.request.tty, stopReplay);
+}
+
+/** A time as the log options take it: unix seconds with the milliseconds as fraction. */
+const unixSeconds = (ms: number) => `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+
+/** One output: the replayed entries, then the live stdio's output (or the end, without one). */
+function afterReplay(
+  replay: AsyncIterable<LogEntry> | LogEntry[],
+  live: AttachedStdio | undefined,
+  tty: boolean,
+  stopReplay: AbortController,
+): AttachedStdio {
+  const output = new PassThrough({ objectMode: true });
+  const { signal } = stopReplay;
+  const pump = async () => {
+    for await (const { stream, data } of replay) {
+      if (!output.write({ stream, data } satisfies OutputFrame)) await once(output, 'drain', { signal });
+    }
+    if (signal.aborted) return;
+    if (!live) {
+      output.end();
+      return;
+    }
+    live.output.once('error', (err) => output.destroy(err));
+    live.output.pipe(output);
+  };
+  pump().catch((err) => {
+    if (!signal.aborted) output.destroy(err);
+  });
+  return {
+    output,
+    input: live?.input,
+    tty,
+    close: () => {
+      stopReplay.abort();
+      live?.close();
+    },
+  };
+}
+
 export function addDockerContainerRoutes(router: Router<Route>): void {
   router
     .add(
@@ -127,7 +201,8 @@ export function addDockerContainerRoutes(router: Router<Route>): void {
       '/containers/:id/json',
       http(async ({ res, params, ctx }) => {
         const record = await ctx.engine.containers.inspect(params.id!);
-        sendJson(res, 200, dockerInspect(record, await ctx.engine.networks.list()));
+        const [networks, image] = await Promise.all([ctx.engine.networks.list(), imageConfigIfExists(ctx, record.imageId)]);
+        sendJson(res, 200, dockerInspect(record, networks, image));
       }),
     )
     .add(
@@ -161,7 +236,7 @@ export function addDockerContainerRoutes(router: Router<Route>): void {
       'POST',
       '/containers/:id/kill',
       http(async ({ res, params, query, ctx }) => {
-        await ctx.engine.containers.kill(params.id!, query.get('signal') || undefined);
+        await ctx.engine.containers.kill(params.id!, query.get('signal') || 'KILL');
         sendNoContent(res);
       }),
     )
@@ -229,9 +304,7 @@ export function addDockerContainerRoutes(router: Router<Route>): void {
     .add(
       'POST',
       '/containers/:id/attach',
-      upgrade(async ({ params, query, ctx }) => {
-        const stdio = await ctx.engine.containers.attach(params.id!, { stdin: queryFlag(query, 'stdin') });
-        return onlyStreams(stdio, queryFlag(query, 'stdout'), queryFlag(query, 'stderr'));
-      }),
+      // dockerode attaches without Upgrade unless told to hijack: Docker serves both.
+      upgrade(({ params, query, ctx }) => attach(ctx, params.id!, query), { acceptsPlain: true }),
     );
 }

@@ -161,6 +161,11 @@ export function parseDockerCreate(body: unknown, name: string | undefined): Dock
   if (mounts.length > 0) set('mounts', mounts);
 
   const ports = portBindings(host.PortBindings);
+  const exposed = Object.keys(parsed.ExposedPorts ?? {}).map((key) => {
+    const port = portKey(key);
+    return `${port.containerPort}/${port.protocol}`;
+  });
+  if (exposed.length > 0) set('exposedPorts', exposed);
   if (host.PublishAllPorts) {
     set('publishAll', true);
     // `--expose` ports are published by -P like the image's; the engine skips those already bound.

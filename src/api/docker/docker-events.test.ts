@@ -36,6 +36,8 @@ test('events in moby shape: legacy status/id/from for containers and images only
   const network = JSON.parse(encodeDockerEvent(event('network', 'create', 'n1', { name: 'net' })));
   assert.equal(network.status, undefined);
   assert.equal(network.Type, 'network');
+  const volume = JSON.parse(encodeDockerEvent(event('volume', 'destroy', 'data', { driver: 'local' })));
+  assert.deepEqual([volume.status, volume.Type, volume.Action, volume.Actor], [undefined, 'volume', 'destroy', { ID: 'data', Attributes: { driver: 'local' } }]);
 });
 
 test('filters: docker keys including network and scope; unknown keys refused', () => {
@@ -51,6 +53,9 @@ test('filters: docker keys including network and scope; unknown keys refused', (
   assert.ok(f({ network: ['n1'] })(net));
   assert.ok(f({ network: ['feed'] })(net));
   assert.ok(!f({ network: ['n1'] })(start));
+  assert.ok(f({ type: ['network'], event: ['connect'], network: ['n1'] })(net));
+  assert.ok(!f({ type: ['volume'] })(net));
+  assert.ok(f({ type: ['volume'], volume: ['data'] })(event('volume', 'create', 'data', { driver: 'local' })));
   assert.ok(f({ scope: ['local'] })(start));
   assert.ok(!f({ scope: ['swarm'] })(start));
   assert.throws(() => f({ colour: ['red'] }), { code: 'Invalid' });

@@ -26,8 +26,8 @@ export function encodeDockerEvent(event: EngineEvent): string {
 }
 
 /** Keys the native events filter understands, in Docker's meaning. */
-const nativeKeys = ['type', 'event', 'container', 'image', 'volume', 'label'] as const;
-const dockerKeys = [...nativeKeys, 'network', 'scope'];
+const nativeKeys = ['type', 'event', 'container', 'image', 'volume', 'network', 'label'] as const;
+const dockerKeys = [...nativeKeys, 'scope'];
 
 /** Checks Docker's event filters once, then returns the predicate the subscription applies. */
 export function dockerEventFilter(filters: Map<string, string[]>): (event: EngineEvent) => boolean {
@@ -39,14 +39,8 @@ export function dockerEventFilter(filters: Map<string, string[]>): (event: Engin
     const values = filters.get(key);
     if (values && values.length > 0) native[key] = values;
   }
-  const networks = filters.get('network') ?? [];
   const scopes = filters.get('scope') ?? [];
-  return (event) =>
-    eventMatches(native, event) &&
-    (networks.length === 0 ||
-      (event.type === 'network' &&
-        networks.some((v) => event.actor.id.startsWith(v) || event.actor.attributes.name === v))) &&
-    (scopes.length === 0 || scopes.includes('local'));
+  return (event) => eventMatches(native, event) && (scopes.length === 0 || scopes.includes('local'));
 }
 
 /**

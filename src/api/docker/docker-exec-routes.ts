@@ -96,6 +96,14 @@ function withoutRequestBody(stdio: AttachedStdio, length: number): AttachedStdio
   return { output: stdio.output, input: skipping, tty: stdio.tty, close: () => stdio.close() };
 }
 
+const isDetachedStart = (body: unknown) => (body as { Detach?: unknown } | null)?.Detach === true;
+
+/** A detached exec runs on unattended: stdin gets its EOF, and its output is read and dropped so it never blocks on a full pipe. */
+function discard(stdio: AttachedStdio): void {
+  stdio.input?.end();
+  stdio.output.resume();
+}
+
 export function addDockerExecRoutes(router: Router<Route>): void {
   router
     .add(
@@ -109,8 +117,19 @@ export function addDockerExecRoutes(router: Router<Route>): void {
     .add(
       'POST',
       '/exec/:id/start',
-      upgrade(async ({ req, params, ctx }) =>
-        withoutRequestBody(await ctx.engine.execs.start(params.id!), Number(req.headers['content-length'] ?? 0)),
+      upgrade(
+        async ({ req, params, ctx, hijacked }) => {
+          if (hijacked) {
+            return withoutRequestBody(await ctx.engine.execs.start(params.id!), Number(req.headers['content-length'] ?? 0));
+          }
+          // Without Upgrade the body is read here, so nothing of it reaches stdin; `docker exec -d` sends Detach.
+          const detach = isDetachedStart(await readJson(req));
+          const stdio = await ctx.engine.execs.start(params.id!);
+          if (!detach) return stdio;
+          discard(stdio);
+          return undefined;
+        },
+        { acceptsPlain: true },
       ),
     )
     .add(

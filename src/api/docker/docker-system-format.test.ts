@@ -68,7 +68,7 @@ test('info: the counts, paths and fixed answers Docker clients read', () => {
   assert.notEqual(daemonId('/other'), body.ID);
 });
 
-test('system df: shared layers counted once, containers per image, volume references', () => {
+test('system df: shared layers counted once and as SharedSize, containers per image, measured sizes, build cache', () => {
   const a = image(1, [layer(3, 100), layer(4, 50)], ['docker.io/library/busybox:latest', 'docker.io/library/busybox:1']);
   const b = image(2, [layer(3, 100), layer(5, 7)], ['localhost:5000/me/app:v1']);
   assert.equal(layersSize([a, b]), 157);
@@ -85,12 +85,25 @@ test('system df: shared layers counted once, containers per image, volume refere
     ports: [],
   };
   const volume = { name: 'v1', driver: 'local' as const, mountpoint: '/m', createdAt: '2025-01-01T00:00:00Z', labels: {}, anonymous: false };
-  const body = dockerDiskUsage({ images: [a, b], containers: [container], volumes: [volume], volumeRefCounts: new Map([['v1', 2]]) });
+  const unmeasured = { ...volume, name: 'v2' };
+  const body = dockerDiskUsage({
+    images: [a, b],
+    containers: [container],
+    volumes: [volume, unmeasured],
+    volumeRefCounts: new Map([['v1', 2]]),
+    containerBytes: new Map([[container.id, 1_048_576]]),
+    volumeBytes: new Map([['v1', 2_000_000]]),
+    buildCache: [
+      { key: 'sha256:k1', size: 300, created: '2025-01-01T00:00:00Z', lastUsed: '2025-01-02T00:00:00Z', description: 'RUN make', shared: true },
+      { key: 'sha256:k2', size: 40, created: '2025-01-01T00:00:00Z', lastUsed: '2025-01-01T00:00:00Z', description: '', shared: false },
+    ],
+  });
   assert.equal(body.LayersSize, 157);
   const [ia, ib] = body.Images as Record<string, unknown>[];
   assert.deepEqual(ia!.RepoTags, ['busybox:latest', 'busybox:1']);
   assert.deepEqual(ia!.RepoDigests, [`busybox@${a.manifestDigest}`]);
   assert.equal(ia!.Containers, 1);
+  assert.deepEqual([ia!.Size, ia!.SharedSize, ib!.Size, ib!.SharedSize], [150, 100, 107, 100]);
   assert.equal(ia!.Created, 1735689610);
   assert.deepEqual(ia!.Labels, { l: '1' });
   assert.deepEqual(ib!.RepoTags, ['localhost:5000/me/app:v1']);
@@ -99,7 +112,14 @@ test('system df: shared layers counted once, containers per image, volume refere
   assert.deepEqual(c!.Names, ['/web']);
   assert.equal(c!.State, 'running');
   assert.equal(c!.Status, 'Up 3 seconds');
-  const [v] = body.Volumes as Record<string, unknown>[];
-  assert.deepEqual(v!.UsageData, { Size: -1, RefCount: 2 });
-  assert.deepEqual(body.BuildCache, []);
+  assert.deepEqual([c!.SizeRw, c!.SizeRootFs], [1_048_576, 1_048_576 + 150]);
+  const [v1, v2] = body.Volumes as Record<string, unknown>[];
+  assert.deepEqual(v1!.UsageData, { Size: 2_000_000, RefCount: 2 });
+  assert.deepEqual(v2!.UsageData, { Size: -1, RefCount: 0 });
+  const [k1, k2] = body.BuildCache as Record<string, unknown>[];
+  assert.deepEqual(
+    { ID: k1!.ID, Type: k1!.Type, Shared: k1!.Shared, InUse: k1!.InUse, Size: k1!.Size, LastUsedAt: k1!.LastUsedAt, Description: k1!.Description },
+    { ID: 'sha256:k1', Type: 'regular', Shared: true, InUse: false, Size: 300, LastUsedAt: '2025-01-02T00:00:00Z', Description: 'RUN make' },
+  );
+  assert.deepEqual([k2!.Shared, k2!.Size], [false, 40]);
 });

@@ -3,6 +3,7 @@
  * reports, so every field Docker clients read is pinned by a unit test.
  */
 import { createHash } from 'node:crypto';
+import type { CacheUsage } from '../../build/build-cache.ts';
 import type { ContainerSummary } from '../../engine/container-types.ts';
 import type { SystemInfo } from '../../engine/services.ts';
 import type { ImageRecord } from '../../image/image-types.ts';
@@ -135,12 +136,37 @@ export interface DiskUsageInput {
   volumes: readonly VolumeRecord[];
   /** Containers mounting each volume. */
   volumeRefCounts: ReadonlyMap<string, number>;
+  /** Bytes in each container's writable layer, by container id. */
+  containerBytes: ReadonlyMap<string, number>;
+  /** Bytes of each volume's data, by name; a volume missing here is reported as unknown (-1). */
+  volumeBytes: ReadonlyMap<string, number>;
+  buildCache: readonly CacheUsage[];
 }
 
-/** `GET /system/df`. Sizes Marina does not measure (a container's writable layer, a volume's data) are 0 / -1 as Docker reports unknown. */
+/** Per image, the bytes of its layers that another image holds too (each stored once, so counted once in LayersSize). */
+function sharedSizes(images: readonly ImageRecord[]): Map<string, number> {
+  const users = new Map<string, number>();
+  for (const image of images) for (const digest of new Set(image.manifest.layers.map((l) => l.digest))) users.set(digest, (users.get(digest) ?? 0) + 1);
+  const shared = new Map<string, number>();
+  for (const image of images) {
+    let bytes = 0;
+    for (const layer of image.manifest.layers) if ((users.get(layer.digest) ?? 0) > 1) bytes += layer.size;
+    shared.set(image.id, bytes);
+  }
+  return shared;
+}
+
+/**
+ * `GET /system/df`. The client computes the summary from these fields as Docker's CLI does: images'
+ * reclaimable is LayersSize minus the unshared bytes of images containers use; containers' is the
+ * writable bytes of those not running; volumes' the bytes of those no container mounts; the build
+ * cache's the bytes of entries not shared with an image.
+ */
 export function dockerDiskUsage(input: DiskUsageInput): Record<string, unknown> {
   const containersOfImage = new Map<string, number>();
   for (const c of input.containers) containersOfImage.set(c.imageId, (containersOfImage.get(c.imageId) ?? 0) + 1);
+  const imageSize = new Map<string, number>(input.images.map((image) => [image.id, image.size]));
+  const shared = sharedSizes(input.images);
   return {
     LayersSize: layersSize(input.images),
     Images: input.images.map((image) => {
@@ -152,31 +178,47 @@ export function dockerDiskUsage(input: DiskUsageInput): Record<string, unknown> 
         RepoDigests: digests,
         Created: unixSeconds(image.created),
         Size: image.size,
-        SharedSize: -1,
+        SharedSize: shared.get(image.id) ?? 0,
         VirtualSize: image.size,
         Labels: image.config.config?.Labels ?? {},
         Containers: containersOfImage.get(image.id) ?? 0,
       };
     }),
-    Containers: input.containers.map((c) => ({
-      Id: c.id,
-      Names: [slashName(c.name)],
-      Image: c.image,
-      ImageID: c.imageId,
-      Command: c.command,
-      Created: unixSeconds(c.created),
-      Ports: [],
-      SizeRw: 0,
-      SizeRootFs: 0,
-      Labels: c.labels,
-      State: c.status,
-      Status: c.statusText,
-      Mounts: [],
-    })),
+    Containers: input.containers.map((c) => {
+      const sizeRw = input.containerBytes.get(c.id) ?? 0;
+      return {
+        Id: c.id,
+        Names: [slashName(c.name)],
+        Image: c.image,
+        ImageID: c.imageId,
+        Command: c.command,
+        Created: unixSeconds(c.created),
+        Ports: [],
+        SizeRw: sizeRw,
+        // Docker's: everything the container sees, its image and what it wrote.
+        SizeRootFs: sizeRw + (imageSize.get(c.imageId) ?? 0),
+        Labels: c.labels,
+        State: c.status,
+        Status: c.statusText,
+        Mounts: [],
+      };
+    }),
     Volumes: input.volumes.map((v) => ({
       ...dockerVolume(v),
-      UsageData: { Size: -1, RefCount: input.volumeRefCounts.get(v.name) ?? 0 },
+      UsageData: { Size: input.volumeBytes.get(v.name) ?? -1, RefCount: input.volumeRefCounts.get(v.name) ?? 0 },
     })),
-    BuildCache: [],
+    BuildCache: input.buildCache.map((entry) => ({
+      ID: entry.key,
+      Parents: null,
+      Type: 'regular',
+      Description: entry.description,
+      // No build holds an entry between builds; a shared one's bytes belong to its image.
+      InUse: false,
+      Shared: entry.shared,
+      Size: entry.size,
+      CreatedAt: entry.created,
+      LastUsedAt: entry.lastUsed,
+      UsageCount: 0,
+    })),
   };
 }

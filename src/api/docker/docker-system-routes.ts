@@ -35,13 +35,18 @@ export function addDockerSystemRoutes(router: Router<Route>): void {
       '/system/df',
       http(async ({ res, ctx }) => {
         const { engine } = ctx;
-        const [images, containers, volumes, refCounts] = await Promise.all([
+        const [images, containers, volumes, refCounts, buildCache] = await Promise.all([
           engine.images.list(),
           engine.containers.list({ all: true }),
           engine.volumes.list(),
           volumeRefCounts(engine),
+          ctx.builds.cacheUsage(),
         ]);
-        sendJson(res, 200, dockerDiskUsage({ images, containers, volumes, volumeRefCounts: refCounts }));
+        const [containerBytes, volumeBytes] = await Promise.all([
+          measure(containers.map((c) => c.id), (id) => engine.diskUsage.containerBytes(id)),
+          measure(volumes.map((v) => v.name), (name) => engine.diskUsage.volumeBytes(name)),
+        ]);
+        sendJson(res, 200, dockerDiskUsage({ images, containers, volumes, volumeRefCounts: refCounts, containerBytes, volumeBytes, buildCache }));
       }),
     )
     .add(
@@ -62,4 +67,11 @@ export function addDockerSystemRoutes(router: Router<Route>): void {
         res.end();
       }),
     );
+}
+
+/** Each key's size, measured one after another: a walk per item, so `df` does not flood the disk. */
+async function measure(keys: readonly string[], size: (key: string) => Promise<number>): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const key of keys) sizes.set(key, await size(key));
+  return sizes;
 }
