@@ -165,7 +165,7 @@ async function servePlainStdio(t: import('node:test').TestContext, stdio: Attach
   const dir = mkdtempSync(join(tmpdir(), 'marina-api-'));
   const socketPath = join(dir, 'api.sock');
   const ctx = { logger: pino({ level: 'silent' }) } as ApiContext;
-  const server = createRoutedServer(ctx, router, { routePath: (p) => p, encodeError: errorResponse, headers: {} });
+  const server = createRoutedServer(ctx, [{ router, dialect: { routePath: (p) => p, encodeError: errorResponse, headers: {} } }]);
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   t.after(() => {
     server.closeAllConnections();

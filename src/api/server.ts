@@ -14,6 +14,9 @@ import { addImageRoutes, addVolumeRoutes } from './image-volume-routes.ts';
 import { addNetworkRoutes } from './network-routes.ts';
 import { addRegistryRoutes } from './registry-routes.ts';
 import { Router } from './router.ts';
+import { encodeKubeError } from './cluster/kube-status.ts';
+import { addKubeRoutes, kubeRoutePath } from './cluster/kube-routes.ts';
+import { isKubePath } from './cluster/kube-path.ts';
 import { addSystemRoutes } from './system-routes.ts';
 
 export type { ApiContext, SeedImage } from './api-types.ts';
@@ -48,6 +51,25 @@ const nativeDialect: ApiDialect = {
   headers: {},
 };
 
+/** One API served on a socket: its routes and dialect, and which paths are its (absent: all the rest). */
+export interface ApiMount {
+  router: Router<Route>;
+  dialect: ApiDialect;
+  serves?(pathname: string): boolean;
+}
+
+/** The Kubernetes-style control-plane API, beside the native one on the same socket. */
+function kubeMount(): ApiMount {
+  const router = new Router<Route>();
+  addKubeRoutes(router);
+  return { router, dialect: { routePath: kubeRoutePath, encodeError: encodeKubeError, headers: {} }, serves: isKubePath };
+}
+
+function mountFor(mounts: readonly ApiMount[], req: IncomingMessage): ApiMount {
+  const pathname = new URL(req.url ?? '/', 'http://marina').pathname;
+  return mounts.find((m) => !m.serves || m.serves(pathname)) ?? mounts.at(-1)!;
+}
+
 function resolve(router: Router<Route>, dialect: ApiDialect, req: IncomingMessage) {
   const url = new URL(req.url ?? '/', 'http://marina');
   const path = dialect.routePath(url.pathname);
@@ -60,11 +82,11 @@ function resolve(router: Router<Route>, dialect: ApiDialect, req: IncomingMessag
 }
 
 export function createApiServer(ctx: ApiContext): Server {
-  return createRoutedServer(ctx, buildRouter(), nativeDialect);
+  return createRoutedServer(ctx, [kubeMount(), { router: buildRouter(), dialect: nativeDialect }]);
 }
 
 /** An HTTP server that dispatches to `router`'s routes: plain requests, and stdio streams (hijacked by Upgrade, or plain where the route accepts it). */
-export function createRoutedServer(ctx: ApiContext, router: Router<Route>, dialect: ApiDialect): Server {
+export function createRoutedServer(ctx: ApiContext, mounts: readonly ApiMount[]): Server {
   const log = (req: IncomingMessage, err: unknown) => {
     const error = asMarinaError(err);
     if (error.code === 'Internal') ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed');
@@ -72,6 +94,7 @@ export function createRoutedServer(ctx: ApiContext, router: Router<Route>, diale
   };
 
   const server = createServer(async (req, res) => {
+    const { router, dialect } = mountFor(mounts, req);
     for (const [name, value] of Object.entries(dialect.headers)) res.setHeader(name, value);
     try {
       const { route, params, query } = resolve(router, dialect, req);
@@ -95,6 +118,7 @@ export function createRoutedServer(ctx: ApiContext, router: Router<Route>, diale
     // Hold the client's bytes (stdin) while the engine opens the stdio; bridgeStdio resumes.
     socket.pause();
     socket.on('error', () => socket.destroy());
+    const { router, dialect } = mountFor(mounts, req);
     try {
       if (!isUpgradeRequest(req.headers)) throw new MarinaError('Invalid', 'expected Connection: Upgrade');
       const { route, params, query } = resolve(router, dialect, req);

@@ -19,6 +19,7 @@ import { asMarinaError, MarinaError } from '../errors.ts';
 import { type DnsUpstream, parseDnsUpstream } from '../network/dns-upstreams.ts';
 import { listenOnSocket } from './listen.ts';
 import { setUpBuilder } from './build-setup.ts';
+import { type ControlPlane, setUpControlPlane } from './cluster-setup.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { parseListenAddress, type RegistryParts, setUpRegistry } from './registry-setup.ts';
 import { makeSeedImage } from './seed-images.ts';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
   let server: Server | undefined;
   let dockerServer: Server | undefined;
   let registry: RegistryParts;
+  let controlPlane: ControlPlane | undefined;
   try {
     engine = await createEngine({
       root,
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
       runcPath: flags.runc ?? 'runc',
       logger,
     });
+    controlPlane = await setUpControlPlane({ db: engine.storage.db, logger });
     const context: ApiContext = {
       engine,
       logger,
@@ -203,6 +206,7 @@ async function main(): Promise<void> {
       transfer: registry.transfer,
       registry: registry.registry,
       builds,
+      cluster: controlPlane.api,
     };
     server = createApiServer(context);
     await listenOnSocket(server, socketPath);
@@ -212,6 +216,7 @@ async function main(): Promise<void> {
     }
   } catch (err) {
     server?.close();
+    await controlPlane?.close();
     await engine.close().catch(() => {});
     releaseLock();
     throw err;
@@ -231,6 +236,7 @@ async function main(): Promise<void> {
     registry.transfer.close();
     // Streams such as events and follow keep connections open; they end with the daemon.
     server.closeAllConnections();
+    await controlPlane?.close();
     try {
       await engine.close();
     } catch (err) {

@@ -57,5 +57,5 @@ export function createDockerApiServer(ctx: ApiContext): Server {
     encodeError: encodeDockerError,
     headers: { 'Api-Version': dockerApiVersion, Server: `Docker/${ctx.version} (linux)`, Ostype: 'linux' },
   };
-  return createRoutedServer(ctx, buildDockerRouter(), dialect);
+  return createRoutedServer(ctx, [{ router: buildDockerRouter(), dialect }]);
 }

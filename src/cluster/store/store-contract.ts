@@ -13,8 +13,8 @@ export interface StoreFixture {
 }
 
 /** Reads `count` events from a watch (or fewer, when it ends first). */
-export async function take(events: AsyncIterable<WatchEvent>, count: number): Promise<WatchEvent[]> {
-  const taken: WatchEvent[] = [];
+export async function take<T>(events: AsyncIterable<T>, count: number): Promise<T[]> {
+  const taken: T[] = [];
   if (count === 0) return taken;
   for await (const event of events) {
     taken.push(event);
