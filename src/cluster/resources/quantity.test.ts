@@ -32,3 +32,40 @@ test('malformed quantities are refused with the grammar in the message', () => {
   }
   assert.equal(tryParseQuantity(Number.NaN), undefined);
 });
+
+test('quantities parse with decimal and binary suffixes, exponents and plain numbers', () => {
+  const cases: [string | number, number][] = [
+    ['2', 2],
+    [2, 2],
+    ['0.5', 0.5],
+    ['.5', 0.5],
+    ['500m', 0.5],
+    ['1k', 1000],
+    ['1M', 1e6],
+    ['3G', 3e9],
+    ['1Ki', 1024],
+    ['128Mi', 128 * 1024 * 1024],
+    ['1.5Gi', 1.5 * 2 ** 30],
+    ['1Ti', 2 ** 40],
+    ['1e3', 1000],
+    ['1E3', 1000],
+    ['2E', 2e18],
+    ['100u', 1e-4],
+    ['-1', -1],
+  ];
+  for (const [input, expected] of cases) assert.equal(parseQuantity(input), expected, String(input));
+});
+
+test('malformed quantities are Invalid errors that name the value', () => {
+  for (const bad of ['', 'abc', '1.2.3', '5 Mi', '1mi', 'Mi', '1KiB']) {
+    assert.throws(
+      () => parseQuantity(bad),
+      (err) => isMarinaError(err, 'Invalid') && err.message.includes(`"${bad}"`),
+      bad,
+    );
+  }
+  assert.throws(
+    () => parseQuantity(Number.NaN),
+    (err) => isMarinaError(err, 'Invalid'),
+  );
+});
