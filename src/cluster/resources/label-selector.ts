@@ -161,29 +161,45 @@ export function validateLabelSelector(selector: LabelSelector, path: FieldPath):
       errors.push(invalidValue(path.child('matchLabels'), value, problem));
   }
   (selector.matchExpressions ?? []).forEach((expression, i) => {
-    const at = path.child('matchExpressions').index(i);
-    for (const problem of checkQualifiedName(expression.key))
-      errors.push(invalidValue(at.child('key'), expression.key, problem));
-    const values = expression.values ?? [];
-    switch (expression.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0)
-          errors.push(required(at.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0)
-          errors.push(
-            forbidden(
-              at.child('values'),
-              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-            ),
-          );
-        break;
-      default:
-        errors.push(notSupported(at.child('operator'), expression.operator, labelSelectorOperators));
-    }
+    errors.push(...validateRequirement(expression, path.child('matchExpressions').index(i), labelSelectorOperators));
   });
+  return errors;
+}
+
+/** The operators node selector terms take: a label selector's plus the numeric comparisons. */
+export const nodeSelectorOperators = [...labelSelectorOperators, 'Gt', 'Lt'] as const;
+
+/**
+ * One `matchExpressions` requirement of a label selector or a node selector term: a valid key, an
+ * operator from `operators`, and the values that operator needs (several, none, or one integer).
+ */
+export function validateRequirement(
+  requirement: { key: string; operator: string; values?: readonly string[] },
+  at: FieldPath,
+  operators: readonly string[],
+): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const problem of checkQualifiedName(requirement.key)) errors.push(invalidValue(at.child('key'), requirement.key, problem));
+  const values = requirement.values ?? [];
+  if (!operators.includes(requirement.operator)) {
+    errors.push(notSupported(at.child('operator'), requirement.operator, operators));
+    return errors;
+  }
+  switch (requirement.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0) errors.push(required(at.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0) {
+        errors.push(forbidden(at.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      }
+      break;
+    default:
+      if (values.length !== 1 || !/^-?\d+$/.test(values[0]!)) {
+        errors.push(required(at.child('values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      }
+  }
   return errors;
 }

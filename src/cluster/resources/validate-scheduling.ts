@@ -3,12 +3,11 @@ import {
   type FieldError,
   type FieldPath,
   duplicate,
-  forbidden,
   invalidValue,
   notSupported,
   required,
 } from './field-errors.ts';
-import { validateLabelSelector } from './label-selector.ts';
+import { nodeSelectorOperators, validateLabelSelector, validateRequirement } from './label-selector.ts';
 import { checkQualifiedName } from './names.ts';
 import type {
   Affinity,
@@ -22,46 +21,7 @@ import { positive, supportedValue } from './value-checks.ts';
 function validateNodeSelectorTerm(term: NodeSelectorTerm, path: FieldPath): FieldError[] {
   const errors: FieldError[] = [];
   (term.matchExpressions ?? []).forEach((requirement, i) => {
-    const at = path.child('matchExpressions').index(i);
-    for (const problem of checkQualifiedName(requirement.key))
-      errors.push(invalidValue(at.child('key'), requirement.key, problem));
-    const values = requirement.values ?? [];
-    switch (requirement.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0)
-          errors.push(required(at.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0)
-          errors.push(
-            forbidden(
-              at.child('values'),
-              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-            ),
-          );
-        break;
-      case 'Gt':
-      case 'Lt':
-        if (values.length !== 1 || !/^-?\d+$/.test(values[0]!)) {
-          errors.push(
-            required(at.child('values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"),
-          );
-        }
-        break;
-      default:
-        errors.push(
-          notSupported(at.child('operator'), requirement.operator, [
-            'In',
-            'NotIn',
-            'Exists',
-            'DoesNotExist',
-            'Gt',
-            'Lt',
-          ]),
-        );
-    }
+    errors.push(...validateRequirement(requirement, path.child('matchExpressions').index(i), nodeSelectorOperators));
   });
   (term.matchFields ?? []).forEach((requirement, i) => {
     const at = path.child('matchFields').index(i);
