@@ -56,8 +56,10 @@ export class Informer {
     this.options = options;
   }
 
+  /** Adds handlers; like client-go's, they first get `added` for every object already in the cache. */
   on(handlers: InformerHandlers): this {
     this.handlers.push(handlers);
+    for (const object of this.cache.values()) handlers.added?.(object);
     return this;
   }
 
