@@ -24,12 +24,23 @@ test('an event names the object and the source; a repeat within 10 minutes count
   const cluster = await openTestCluster();
   t.after(() => cluster.dispose());
   const time = clock('2026-01-01T00:00:00Z');
-  const recorder = new EventRecorder(cluster.api, { component: 'job-controller', logger: silent, now: time.now });
+  const recorder = new EventRecorder(cluster.api, {
+    component: 'job-controller',
+    logger: silent,
+    now: time.now,
+  });
 
   await recorder.record(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
   let [event] = (await cluster.api.list(events, 'default')).items as Event[];
   assert.match(event!.metadata.name!, /^web-1\.[0-9a-f]+$/);
-  assert.deepEqual(event!.involvedObject, { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'default', uid: 'u-1', resourceVersion: '7' });
+  assert.deepEqual(event!.involvedObject, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    name: 'web-1',
+    namespace: 'default',
+    uid: 'u-1',
+    resourceVersion: '7',
+  });
   assert.equal(event!.type, 'Warning');
   assert.equal(event!.count, 1);
   assert.deepEqual(event!.source, { component: 'job-controller' });
@@ -54,14 +65,22 @@ test('events about cluster-scoped objects go to default; a failure is logged, ne
   const cluster = await openTestCluster();
   t.after(() => cluster.dispose());
   const warnings: unknown[] = [];
-  const recorder = new EventRecorder(cluster.api, { component: 'node-lifecycle', logger: { warn: (o: unknown) => warnings.push(o) } });
+  const recorder = new EventRecorder(cluster.api, {
+    component: 'node-lifecycle',
+    logger: { warn: (o: unknown) => warnings.push(o) },
+  });
   const node: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'n-1' } };
   await recorder.record(node, 'Normal', 'NodeNotReady', 'Node n1 status is now: NodeNotReady');
   const [event] = (await cluster.api.list(events, 'default')).items as Event[];
   assert.equal(event!.involvedObject.name, 'n1');
   assert.equal(event!.involvedObject.namespace, undefined);
 
-  await recorder.record({ ...pod, metadata: { ...pod.metadata, namespace: 'missing' } }, 'Normal', 'Scheduled', 'x');
+  await recorder.record(
+    { ...pod, metadata: { ...pod.metadata, namespace: 'missing' } },
+    'Normal',
+    'Scheduled',
+    'x',
+  );
   assert.equal(warnings.length, 1);
 });
 
@@ -76,12 +95,18 @@ test('cleanup deletes events last seen more than an hour ago', async (t) => {
   time.advance(31 * 60_000);
   assert.equal(await recorder.cleanup(), 1);
   const left = (await cluster.api.list(events, 'default')).items as Event[];
-  assert.deepEqual(left.map((e) => e.reason), ['Recent']);
+  assert.deepEqual(
+    left.map((e) => e.reason),
+    ['Recent'],
+  );
 });
 
 test('expiredEvents and eventName are pure', () => {
   const at = (last: string) => ({ metadata: {}, lastTimestamp: last }) as Event;
   const now = new Date('2026-01-01T02:00:00Z');
-  assert.deepEqual(expiredEvents([at('2026-01-01T00:59:59Z'), at('2026-01-01T01:00:00Z')], now, 3_600_000).length, 1);
+  assert.deepEqual(
+    expiredEvents([at('2026-01-01T00:59:59Z'), at('2026-01-01T01:00:00Z')], now, 3_600_000).length,
+    1,
+  );
   assert.equal(eventName('p', new Date(1), 2), 'p.f4242');
 });

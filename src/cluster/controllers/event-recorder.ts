@@ -8,6 +8,7 @@
  * Events expire like Kubernetes' (its API server gives them a 1 h TTL in etcd): `runCleanup` deletes the
  * ones whose last occurrence is older than that.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isMarinaError } from '../../errors.ts';
 import type { ApiKind, KubeObject } from '../apiserver/api-kind.ts';
@@ -52,7 +53,8 @@ export function eventName(objectName: string, at: Date, sequence: number): strin
 /** The Events whose last occurrence is more than `ttlMs` before `now`. */
 export function expiredEvents(events: readonly Event[], now: Date, ttlMs: number): Event[] {
   return events.filter((event) => {
-    const last = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+    const last =
+      event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
     return last !== undefined && Date.parse(last) + ttlMs < now.getTime();
   });
 }
@@ -87,7 +89,12 @@ export class EventRecorder implements EventSink {
   }
 
   record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
-    const key = [object.metadata.uid ?? `${object.kind}/${eventNamespace(object)}/${object.metadata.name}`, type, reason, message].join('\0');
+    const key = [
+      object.metadata.uid ?? `${object.kind}/${eventNamespace(object)}/${object.metadata.name}`,
+      type,
+      reason,
+      message,
+    ].join('\0');
     const previous = this.inFlight.get(key) ?? Promise.resolve();
     const write = previous.then(() => this.write(key, object, type, reason, message));
     this.inFlight.set(key, write);
@@ -100,10 +107,7 @@ export class EventRecorder implements EventSink {
   async runCleanup(signal: AbortSignal, intervalMs = 60_000): Promise<void> {
     while (!signal.aborted) {
       await this.cleanup();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -129,7 +133,13 @@ export class EventRecorder implements EventSink {
     return deleted;
   }
 
-  private async write(key: string, object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(
+    key: string,
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = this.now();
     try {
       const known = this.remembered.get(key);
@@ -138,7 +148,11 @@ export class EventRecorder implements EventSink {
         return;
       }
       const namespace = eventNamespace(object);
-      const { object: created } = await this.client.create(this.events, namespace, this.newEvent(object, type, reason, message, now));
+      const { object: created } = await this.client.create(
+        this.events,
+        namespace,
+        this.newEvent(object, type, reason, message, now),
+      );
       this.remember(key, { namespace, name: created.metadata.name ?? '', lastSeen: now.getTime() });
     } catch (err) {
       this.logger.warn({ err, reason, object: object.metadata.name }, 'could not record an event; dropped');
@@ -152,7 +166,11 @@ export class EventRecorder implements EventSink {
       for (let attempt = 0; ; attempt++) {
         const current = (await this.client.get(this.events, known.namespace, known.name)) as Event;
         try {
-          await this.client.update(this.events, known.namespace, known.name, { ...current, count: (current.count ?? 1) + 1, lastTimestamp });
+          await this.client.update(this.events, known.namespace, known.name, {
+            ...current,
+            count: (current.count ?? 1) + 1,
+            lastTimestamp,
+          });
           return true;
         } catch (err) {
           if (!isMarinaError(err, 'Conflict') || attempt >= 3) throw err;
@@ -170,7 +188,10 @@ export class EventRecorder implements EventSink {
     return {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: eventName(metadata.name ?? kind.toLowerCase(), now, this.sequence++), namespace: eventNamespace(object) },
+      metadata: {
+        name: eventName(metadata.name ?? kind.toLowerCase(), now, this.sequence++),
+        namespace: eventNamespace(object),
+      },
       involvedObject: {
         apiVersion,
         kind,

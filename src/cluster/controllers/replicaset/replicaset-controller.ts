@@ -1,0 +1,232 @@
+/**
+ * The ReplicaSet controller: keeps `spec.replicas` pods that match the selector and are controlled by the
+ * ReplicaSet — adopting matching orphans, releasing relabelled pods, creating from the template in slow-
+ * start batches, deleting the least useful pods first — and reports what it sees in the status.
+ * The decisions are in replica-decisions.ts; this file reads the informers' cache and applies them.
+ */
+import { isMarinaError } from '../../../errors.ts';
+import type { KubeObject } from '../../apiserver/api-kind.ts';
+import type { ResourceClient } from '../../apiserver/resource-client.ts';
+import type { ReplicaSet } from '../../resources/apps-schemas.ts';
+import { labelSelectorMatches } from '../../resources/label-selector.ts';
+import { controllerOf, newControllerRef } from '../../resources/owner-references.ts';
+import type { Pod } from '../../resources/pod-schemas.ts';
+import { kindByName } from '../../resources/registry.ts';
+import type { ControllerInformers } from '../informers.ts';
+import type { Controller } from '../runtime/controller.ts';
+import { keyOf } from '../runtime/informer.ts';
+import { WorkQueue } from '../runtime/work-queue.ts';
+import { Expectations } from './expectations.ts';
+import { isPodActive, nextAvailableInMs } from './pod-state.ts';
+import {
+  claim,
+  type ReplicaChange,
+  replicaChange,
+  replicaSetStatus,
+  podFromTemplate,
+  slowStartBatches,
+  withControllerRef,
+  withoutOwner,
+} from './replica-decisions.ts';
+
+/** Where Kubernetes-like Events go (the EventRecorder, cluster/controllers/event-recorder.ts). */
+export interface ControllerEvents {
+  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+export interface ReplicaSetControllerOptions {
+  client: ResourceClient;
+  informers: Pick<ControllerInformers, 'pods' | 'replicaSets'>;
+  events: ControllerEvents;
+  now?: () => number;
+  queue?: WorkQueue;
+}
+
+const podKind = kindByName('pods');
+const replicaSetKind = kindByName('replicasets');
+
+export function newReplicaSetController(options: ReplicaSetControllerOptions): Controller {
+  return new ReplicaSetController(options);
+}
+
+class ReplicaSetController implements Controller {
+  readonly name = 'replicaset';
+  readonly queue: WorkQueue;
+  private readonly client: ResourceClient;
+  private readonly informers: ReplicaSetControllerOptions['informers'];
+  private readonly events: ControllerEvents;
+  private readonly now: () => number;
+  private readonly expectations = new Expectations();
+
+  constructor(options: ReplicaSetControllerOptions) {
+    this.client = options.client;
+    this.informers = options.informers;
+    this.events = options.events;
+    this.now = options.now ?? Date.now;
+    this.queue = options.queue ?? new WorkQueue();
+    const enqueue = (object: KubeObject) => this.queue.add(keyOf(object));
+    this.informers.replicaSets.on({ added: enqueue, updated: (_, rs) => enqueue(rs), deleted: enqueue });
+    this.informers.pods.on({
+      added: (pod) => this.podChanged(undefined, pod as Pod),
+      updated: (previous, pod) => this.podChanged(previous as Pod, pod as Pod),
+      deleted: (pod) => this.podChanged(pod as Pod, undefined),
+    });
+  }
+
+  async synced(): Promise<void> {
+    await Promise.all([this.informers.pods.synced(), this.informers.replicaSets.synced()]);
+  }
+
+  async reconcile(key: string): Promise<{ requeueAfterMs?: number } | undefined> {
+    const rs = this.informers.replicaSets.getByKey(key) as ReplicaSet | undefined;
+    if (!rs) {
+      this.expectations.forget(key);
+      return undefined;
+    }
+    const claims = claim(rs, this.informers.pods.list(rs.metadata.namespace) as Pod[]);
+    await Promise.all(claims.release.map((pod) => this.release(rs, pod)));
+    const adopted = await Promise.all(claims.adopt.map((pod) => this.adopt(rs, pod)));
+    const owned = [...claims.owned, ...adopted.filter((pod) => pod !== undefined)];
+
+    let failure: unknown;
+    if (!rs.metadata.deletionTimestamp && this.expectations.satisfied(key, (podKey, change) => this.seen(podKey, change))) {
+      const change = replicaChange(rs.spec.replicas ?? 1, owned.filter(isPodActive), this.now());
+      failure = await this.apply(rs, key, change).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    }
+    // The status is written even when creating or deleting failed: it is what the pods are now.
+    const now = this.now();
+    await this.writeStatus(rs, replicaSetStatus(rs, owned, now));
+    if (failure) throw failure;
+    const wait = nextAvailableInMs(owned.filter(isPodActive), rs.spec.minReadySeconds ?? 0, now);
+    return wait === undefined ? undefined : { requeueAfterMs: wait };
+  }
+
+  /** Queues the ReplicaSets a pod change concerns, and reports the change to the expectations. */
+  private podChanged(previous: Pod | undefined, pod: Pod | undefined): void {
+    const current = pod ?? previous!;
+    const podKey = keyOf(current);
+    const owners = new Set<string>();
+    for (const version of [previous, pod]) {
+      const ref = version && controllerOf(version);
+      if (ref?.kind === 'ReplicaSet') owners.add(`${current.metadata.namespace}/${ref.name}`);
+    }
+    const deleting = !pod || (pod.metadata.deletionTimestamp && !previous?.metadata.deletionTimestamp);
+    for (const owner of owners) {
+      if (!previous) this.expectations.observe(owner, podKey, 'create');
+      if (deleting) this.expectations.observe(owner, podKey, 'delete');
+      this.queue.add(owner);
+    }
+    if (pod && !controllerOf(pod)) {
+      // An orphan: every ReplicaSet that selects it may adopt it.
+      for (const rs of this.informers.replicaSets.list(pod.metadata.namespace) as ReplicaSet[]) {
+        if (labelSelectorMatches(rs.spec.selector, pod.metadata.labels)) this.queue.add(keyOf(rs));
+      }
+    }
+  }
+
+  private seen(podKey: string, change: 'create' | 'delete'): boolean {
+    const pod = this.informers.pods.getByKey(podKey);
+    return change === 'create' ? pod !== undefined : pod === undefined || pod.metadata.deletionTimestamp !== undefined;
+  }
+
+  private async apply(rs: ReplicaSet, key: string, change: ReplicaChange): Promise<void> {
+    if (change.create > 0) await this.createPods(rs, key, change.create);
+    if (change.delete.length > 0) await this.deletePods(rs, key, change.delete);
+  }
+
+  private async createPods(rs: ReplicaSet, key: string, count: number): Promise<void> {
+    const template = podFromTemplate(rs, newControllerRef(rs));
+    for (const batch of slowStartBatches(count)) {
+      const results = await Promise.allSettled(
+        Array.from({ length: batch }, () => this.client.create(podKind, rs.metadata.namespace, template)),
+      );
+      let firstError: unknown;
+      for (const result of results) {
+        if (result.status === 'fulfilled') {
+          const pod = result.value.object;
+          this.expectations.expect(key, keyOf(pod), 'create');
+          await this.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
+        } else {
+          firstError ??= result.reason;
+          await this.record(rs, 'Warning', 'FailedCreate', `Error creating: ${messageOf(result.reason)}`);
+        }
+      }
+      // The next batches are skipped: whatever refused these would refuse them too.
+      if (firstError) throw firstError;
+    }
+  }
+
+  private async deletePods(rs: ReplicaSet, key: string, pods: readonly Pod[]): Promise<void> {
+    const results = await Promise.allSettled(
+      pods.map(async (pod) => {
+        const podKey = keyOf(pod);
+        this.expectations.expect(key, podKey, 'delete');
+        try {
+          await this.client.delete(podKind, pod.metadata.namespace, pod.metadata.name!, {
+            preconditions: { uid: pod.metadata.uid },
+          });
+        } catch (err) {
+          if (isMarinaError(err, 'NotFound')) return;
+          this.expectations.observe(key, podKey, 'delete');
+          await this.record(rs, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`);
+          throw err;
+        }
+        await this.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Takes a matching orphan; undefined when it is gone meanwhile. */
+  private async adopt(rs: ReplicaSet, pod: Pod): Promise<Pod | undefined> {
+    const ownerReferences = withControllerRef(pod, newControllerRef(rs));
+    return (await this.updatePod({ ...pod, metadata: { ...pod.metadata, ownerReferences } })) as Pod | undefined;
+  }
+
+  private async release(rs: ReplicaSet, pod: Pod): Promise<void> {
+    const ownerReferences = withoutOwner(pod, rs.metadata.uid!);
+    await this.updatePod({ ...pod, metadata: { ...pod.metadata, ownerReferences } });
+  }
+
+  /** Writes the pod if nobody changed it since it was read (a conflict retries the reconcile). */
+  private async updatePod(pod: Pod): Promise<KubeObject | undefined> {
+    try {
+      return (await this.client.update(podKind, pod.metadata.namespace, pod.metadata.name!, pod)).object;
+    } catch (err) {
+      if (isMarinaError(err, 'NotFound')) return undefined;
+      throw err;
+    }
+  }
+
+  private async writeStatus(rs: ReplicaSet, status: NonNullable<ReplicaSet['status']>): Promise<void> {
+    if (sameFields(status, rs.status)) return;
+    try {
+      await this.client.patch(replicaSetKind, rs.metadata.namespace, rs.metadata.name!, { status }, {
+        type: 'merge',
+        subresource: 'status',
+      });
+    } catch (err) {
+      if (!isMarinaError(err, 'NotFound')) throw err;
+    }
+  }
+
+  private async record(rs: ReplicaSet, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    // An event is a courtesy to the user: failing to record one must not fail the reconcile.
+    await this.events.record(rs as KubeObject, type, reason, message).catch(() => undefined);
+  }
+}
+
+/** Field by field, so the order the store keeps keys in does not matter. */
+export function sameFields(a: Record<string, unknown>, b: Record<string, unknown> | undefined): boolean {
+  if (!b) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
