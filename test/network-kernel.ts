@@ -82,6 +82,6 @@ export function removeOwnKernelObjects(root: string, bridge: string): void {
   // Named namespaces of build steps (src/daemon/build-setup.ts names them marina-<tag>-…).
   for (const line of run('ip', ['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0] ?? '';
-    if (name.startsWith(`marina-${tag}-`)) tryRun('ip', ['netns', 'del', name]);
+    if (name.startsWith(`marina-${tag}-`) || name.startsWith(`marina-pod-${tag}-`)) tryRun('ip', ['netns', 'del', name]);
   }
 }

@@ -3,19 +3,25 @@
  * checked at create (so bad input changes nothing), joined between runtime create and start (the netns
  * exists, nothing runs yet), left at exit, released at removal. Also writes the container's
  * /etc/hostname, /etc/hosts and /etc/resolv.conf, which depend on what it joined.
+ *
+ * A container may instead share a namespace it does not own: another running container's
+ * (`--network container:X`) or a pod sandbox's. It then joins nothing, publishes nothing, and uses the
+ * owner's /etc files and hostname; the owner's networking outlives its restarts.
  */
 import { writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
-import { conflict, invalid, notFound } from '../errors.ts';
+import { conflict, invalid, isMarinaError, MarinaError, notFound } from '../errors.ts';
 import { readTextOrEmpty } from '../read-text.ts';
 import type { ImageRuntimeConfig } from '../image/image-types.ts';
 import type { NetworkService } from '../network/network-service.ts';
 import type { EndpointRecord, PortBinding, PortRequest } from '../network/network-types.ts';
 import { exposedToRequests } from '../network/port-spec.ts';
+import type { SpecInput } from '../runtime/spec-input.ts';
 import type { ConnectedNetwork } from './container-store.ts';
 import type { ContainerCreateRequest, ContainerRecord } from './container-types.ts';
 import {
+  checkSharedNamespace,
   hostnameFile,
   hostsFile,
   type NetworkChoice,
@@ -23,13 +29,28 @@ import {
   parseExtraHost,
   resolvConfFile,
 } from './etc-files.ts';
+import { bundleDir } from './layout.ts';
+import type { SandboxEtcFiles, SandboxRecord } from './sandbox-types.ts';
 
 /** What create settles about a container's networking. */
 export interface NetworkPlan {
+  /** For `container:`, the owner by id (names can change). */
   choice: NetworkChoice;
   /** `-p` plus, with `-P`, every port the image exposes that `-p` did not already publish. */
   publish: PortRequest[];
+  /** The hostname of the namespace's owner, when the container shares one. */
+  sharedHostname?: string;
 }
+
+/** The owners of namespaces a container may share. */
+export interface NamespaceOwners {
+  /** By id or name, as the container store finds them; `NotFound` when none. */
+  container(idOrName: string): ContainerRecord;
+  /** `NotFound` when none. */
+  sandbox(id: string): Promise<SandboxRecord>;
+}
+
+export type EtcFiles = SandboxEtcFiles;
 
 export interface Joined {
   networks: EndpointRecord[];
@@ -38,17 +59,29 @@ export interface Joined {
 
 export class ContainerNetworking {
   private readonly networks: NetworkService;
+  private readonly shared: { root: string; owners: NamespaceOwners } | undefined;
 
-  constructor(networks: NetworkService) {
+  /** Without `shared`, containers cannot share another's namespace (`Unsupported`). */
+  constructor(networks: NetworkService, shared?: { root: string; owners: NamespaceOwners }) {
     this.networks = networks;
+    this.shared = shared;
   }
 
   /** Checks the request's networking against the known networks; throws before anything is made. */
   async plan(request: ContainerCreateRequest, image: ImageRuntimeConfig | undefined): Promise<NetworkPlan> {
-    const choice = networkChoice(request.networkMode);
+    const choice = networkChoice(request.networkMode, request.sandbox);
     for (const host of request.extraHosts ?? []) parseExtraHost(host);
     for (const ns of request.dns ?? []) {
       if (!isIPv4(ns)) throw invalid(`invalid --dns "${ns}": use an IPv4 address`, { field: 'dns' });
+    }
+    checkSharedNamespace(choice, request);
+    if (choice.kind === 'container') {
+      const owner = this.ownerAtCreate(choice.container);
+      return { choice: { kind: 'container', container: owner.id }, publish: [], sharedHostname: owner.hostname };
+    }
+    if (choice.kind === 'sandbox') {
+      const sandbox = await this.owners().sandbox(choice.sandbox);
+      return { choice, publish: [], sharedHostname: sandbox.name };
     }
     const ports = request.ports ?? [];
     if (choice.kind !== 'bridge') {
@@ -67,9 +100,44 @@ export class ContainerNetworking {
     return { choice, publish: [...ports, ...exposed.filter((p) => !published.has(`${p.containerPort}/${p.protocol}`))] };
   }
 
-  /** Writes the etc files before the runtime bind-mounts them; `rewriteEtcFiles` fills in the addresses later. */
-  async writeEtcFiles(record: ContainerRecord, bundle: string, joined?: Joined & { nameservers: string[] }) {
-    const choice = networkChoice(record.request.networkMode);
+  /**
+   * The network namespace the container's spec names: its own (joined after runc made it), the host's,
+   * or its owner's. `Conflict` when the owner cannot be joined now (not running, broken).
+   */
+  async namespaceOf(record: ContainerRecord): Promise<SpecInput['network']> {
+    const choice = choiceOf(record);
+    if (choice.kind === 'host') return { mode: 'host' };
+    if (choice.kind === 'container') {
+      const owner = this.owners().container(choice.container);
+      if (owner.id === record.id) throw invalid('cannot join own network');
+      if (owner.state.status !== 'running') throw conflict(`cannot join network of a non running container: ${choice.container}`);
+      return { mode: 'path', path: `/proc/${owner.state.pid}/ns/net` };
+    }
+    if (choice.kind === 'sandbox') {
+      const sandbox = await this.owners().sandbox(choice.sandbox);
+      if (sandbox.status !== 'ready') {
+        throw conflict(`cannot join sandbox ${sandbox.id}: it is ${sandbox.status}${sandbox.error ? ` (${sandbox.error})` : ''}; remove it and create it again`);
+      }
+      return { mode: 'path', path: sandbox.netnsPath };
+    }
+    return { mode: 'private' };
+  }
+
+  /** Where the container's /etc files are on the host: in its bundle, or its namespace owner's. */
+  async etcFilesOf(record: ContainerRecord, bundle: string): Promise<EtcFiles> {
+    const choice = choiceOf(record);
+    if (choice.kind === 'container') return etcPaths(bundleDir(this.sharedRoot(), choice.container));
+    if (choice.kind === 'sandbox') return (await this.owners().sandbox(choice.sandbox)).etcFiles;
+    return etcPaths(bundle);
+  }
+
+  /**
+   * Writes the etc files before the runtime bind-mounts them; `join` fills in the addresses later. A
+   * container sharing a namespace writes none: it mounts its owner's, which the owner keeps up to date.
+   */
+  async writeEtcFiles(record: ContainerRecord, bundle: string, joined?: Joined & { nameservers: string[] }): Promise<EtcFiles> {
+    const choice = choiceOf(record);
+    if (choice.kind === 'container' || choice.kind === 'sandbox') return await this.etcFilesOf(record, bundle);
     const files = etcPaths(bundle);
     const extraHosts = (record.request.extraHosts ?? []).map(parseExtraHost);
     const nameservers = record.request.dns?.length ? record.request.dns : (joined?.nameservers ?? []);
@@ -98,7 +166,7 @@ export class ContainerNetworking {
     bundle: string,
     connected: readonly ConnectedNetwork[] = [],
   ): Promise<Joined> {
-    const choice = networkChoice(record.request.networkMode);
+    const choice = choiceOf(record);
     if (choice.kind !== 'bridge') return { networks: [], ports: [] };
     const attached = await this.networks.attach({
       containerId: record.id,
@@ -125,7 +193,10 @@ export class ContainerNetworking {
     network: string,
     aliases: string[],
   ): Promise<ConnectedNetwork> {
-    const choice = networkChoice(record.request.networkMode);
+    const choice = choiceOf(record);
+    if (choice.kind === 'container' || choice.kind === 'sandbox') {
+      throw invalid('container sharing network namespace with another container or host cannot be connected to any other network');
+    }
     if (choice.kind !== 'bridge') {
       throw invalid(`container ${record.name} uses --network ${record.request.networkMode}: it cannot join other networks`);
     }
@@ -145,7 +216,7 @@ export class ContainerNetworking {
   async disconnect(record: ContainerRecord, connected: readonly ConnectedNetwork[], network: string): Promise<string> {
     const target = await this.networks.inspect(network);
     if (!connected.some((c) => c.network === target.name)) {
-      const own = networkChoice(record.request.networkMode);
+      const own = choiceOf(record);
       if (own.kind === 'bridge' && (await this.networks.inspect(own.network)).id === target.id) {
         throw invalid(`network ${target.name} is container ${record.name}'s own (--network): it leaves it when removed`);
       }
@@ -177,12 +248,49 @@ export class ContainerNetworking {
     return this.networks.release(id);
   }
 
-  /** After a daemon restart: rules, reservations and DNS for the containers still running. */
-  restore(running: readonly { id: string; pid: number }[]): Promise<void> {
-    return this.networks.reconcile(running.map(({ id, pid }) => ({ containerId: id, netnsPath: `/proc/${pid}/ns/net` })));
+  /**
+   * After a daemon restart: rules, reservations and DNS for the containers still running and for the
+   * other endpoint owners whose namespaces survived (pod sandboxes).
+   */
+  restore(
+    running: readonly { id: string; pid: number }[],
+    others: readonly { containerId: string; netnsPath: string }[] = [],
+  ): Promise<void> {
+    return this.networks.reconcile([
+      ...running.map(({ id, pid }) => ({ containerId: id, netnsPath: `/proc/${pid}/ns/net` })),
+      ...others,
+    ]);
+  }
+
+  /**
+   * `Invalid`, not `NotFound`: the request is what is wrong, and the docker CLI takes a 404 from create
+   * for a missing image and goes pulling it.
+   */
+  private ownerAtCreate(idOrName: string): ContainerRecord {
+    try {
+      return this.owners().container(idOrName);
+    } catch (err) {
+      if (!isMarinaError(err, 'NotFound')) throw err;
+      throw invalid(`No such container: ${idOrName} (--network container:${idOrName} names no container)`, { field: 'networkMode' });
+    }
+  }
+
+  private owners(): NamespaceOwners {
+    return this.sharing().owners;
+  }
+
+  private sharedRoot(): string {
+    return this.sharing().root;
+  }
+
+  private sharing(): { root: string; owners: NamespaceOwners } {
+    if (!this.shared) throw new MarinaError('Unsupported', 'this engine cannot share network namespaces between containers');
+    return this.shared;
   }
 }
 
-function etcPaths(bundle: string) {
+const choiceOf = (record: ContainerRecord) => networkChoice(record.request.networkMode, record.request.sandbox);
+
+function etcPaths(bundle: string): EtcFiles {
   return { hostname: join(bundle, 'hostname'), hosts: join(bundle, 'hosts'), resolvConf: join(bundle, 'resolv.conf') };
 }

@@ -46,7 +46,8 @@ import type {
   WaitCondition,
 } from './container-types.ts';
 import { type ContainerEntry, type ContainerStore, createdState, noSuchContainer } from './container-store.ts';
-import type { ContainerNetworking } from './container-network.ts';
+import type { ContainerNetworking, EtcFiles } from './container-network.ts';
+import { containerNetworkMode } from './etc-files.ts';
 import { resolveHealthcheck } from './health-config.ts';
 import { HealthMonitor, healthStatusSuffix, nextHealth, startingHealth } from './health-monitor.ts';
 import { onlineCpus, parseNetDev, systemCpuNs } from './host-stats.ts';
@@ -125,6 +126,9 @@ export class ContainerServiceImpl implements ContainerService {
     validateMountTargets(request);
     const image = await this.deps.images.resolve(request.image);
     const network = await this.deps.networking.plan(request, image.config.config);
+    // Docker records `container:` with the owner's id, so a rename of the owner changes nothing.
+    const accepted =
+      network.choice.kind === 'container' ? { ...request, networkMode: containerNetworkMode(network.choice.container) } : request;
     const processConfig = mergeProcessConfig(image.config.config, request);
     const healthcheck = resolveHealthcheck(image.config.config, request.healthcheck);
     store.assertNameFree(name);
@@ -136,9 +140,9 @@ export class ContainerServiceImpl implements ContainerService {
       created: new Date().toISOString(),
       image: request.image,
       imageId: image.id,
-      request,
+      request: accepted,
       ...processConfig,
-      hostname: request.hostname || (network.choice.kind === 'host' ? hostname() : shortId(id)),
+      hostname: network.sharedHostname ?? (request.hostname || (network.choice.kind === 'host' ? hostname() : shortId(id))),
       mounts: [],
       networks: [],
       ports: [],
@@ -244,11 +248,12 @@ export class ContainerServiceImpl implements ContainerService {
     try {
       const rootfs = await snapshotter.mount(id);
       await mkdir(bundle, { recursive: true, mode: 0o700 });
-      const [etcFiles, user] = await Promise.all([
+      const [etcFiles, user, network] = await Promise.all([
         this.deps.networking.writeEtcFiles(record, bundle),
         userInRootfs(record.user, rootfs),
+        this.deps.networking.namespaceOf(record),
       ]);
-      const spec = this.deps.buildSpec(specInputOf(record, { rootfs, user, etcFiles }));
+      const spec = this.deps.buildSpec({ ...specInputOf(record, { rootfs, user, etcFiles }), network });
       const { pid } = await runtime.create({
         id,
         bundleDir: bundle,
@@ -796,9 +801,11 @@ export class ContainerServiceImpl implements ContainerService {
     return await this.mutex.run(id, async () => {
       const entry = this.current(id, idOrName);
       if (entry.record.state.running) return await use(running(entry.record));
+      // A namespace owner that is gone took its /etc files along: the container's own rootfs shows there.
+      const etcFiles = await this.deps.networking.etcFilesOf(entry.record, bundleDir(this.deps.root, id)).catch(() => undefined);
       const rootfs = await this.deps.snapshotter.mount(id);
       try {
-        return await use(new ContainerFiles(rootfs, hostMountsOf(entry.record, bundleDir(this.deps.root, id)), entry.record.name));
+        return await use(new ContainerFiles(rootfs, hostMountsOf(entry.record, etcFiles), entry.record.name));
       } finally {
         await this.deps.snapshotter.unmount(id).catch((err) => this.log.warn({ err, id }, 'unmount failed'));
       }
@@ -885,10 +892,14 @@ export class ContainerServiceImpl implements ContainerService {
 }
 
 /** Where a stopped container's mounts and /etc files are on the host (tmpfs mounts have no host side). */
-function hostMountsOf(record: ContainerRecord, bundle: string): HostMount[] {
-  const etc = ['hostname', 'hosts', 'resolv.conf']
-    .map((file) => ({ target: `/etc/${file}`, source: join(bundle, file) }))
-    .filter((m) => existsSync(m.source));
+function hostMountsOf(record: ContainerRecord, etcFiles: EtcFiles | undefined): HostMount[] {
+  const etc = etcFiles
+    ? [
+        { target: '/etc/hostname', source: etcFiles.hostname },
+        { target: '/etc/hosts', source: etcFiles.hosts },
+        { target: '/etc/resolv.conf', source: etcFiles.resolvConf },
+      ].filter((m) => existsSync(m.source))
+    : [];
   return [...record.mounts.filter((m) => m.type !== 'tmpfs').map((m) => ({ target: m.target, source: m.source })), ...etc];
 }
 

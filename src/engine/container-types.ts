@@ -99,8 +99,17 @@ export interface ContainerCreateRequest {
   stopSignal?: string;
   /** Seconds between the stop signal and SIGKILL (default 10). */
   stopTimeout?: number;
-  /** `bridge` (the default network, the default), a user network's name, `none` (loopback only) or `host`. */
+  /**
+   * `bridge` (the default network, the default), a user network's name, `none` (loopback only), `host`, or
+   * `container:NAME|ID` (that running container's network namespace, hostname and /etc files).
+   */
   networkMode?: string;
+  /**
+   * A pod sandbox's id (SandboxService): the container joins its network namespace and uses its hostname
+   * and /etc files; it gets no endpoint or ports of its own, so networkMode, ports, aliases, dns, extra
+   * hosts and hostname are refused with it.
+   */
+  sandbox?: string;
   /** More names this container answers to on its user network (`--network-alias`). */
   networkAliases?: string[];
   /** Published ports (`-p`). */

@@ -32,6 +32,8 @@ import { ContainerStore } from './container-store.ts';
 import { diskUsageService } from './disk-usage.ts';
 import { EventBus } from './events.ts';
 import { ExecServiceImpl } from './exec-service.ts';
+import { PodSandboxes } from './pod-sandbox.ts';
+import { SandboxStore } from './sandbox-store.ts';
 import { runHealthProbe } from './health-probe.ts';
 import { exitsDir, runcRoot } from './layout.ts';
 import { readLogs } from './logs/log-reader.ts';
@@ -138,7 +140,23 @@ export async function createEngine(
         ...(containerId === undefined ? {} : { container: containerId }),
       }),
   });
-  const networking = new ContainerNetworking(networks);
+  const sandboxes: PodSandboxes = new PodSandboxes({
+    root,
+    daemonTag,
+    store: new SandboxStore(db),
+    networks,
+    containersIn: (id) =>
+      store
+        .all()
+        .filter((e) => e.record.request.sandbox === id)
+        .map((e) => ({ id: e.record.id, name: e.record.name })),
+    removeContainer: (id): Promise<void> => containers.remove(id, { force: true }),
+    logger,
+  });
+  const networking = new ContainerNetworking(networks, {
+    root,
+    owners: { container: (idOrName) => store.find(idOrName).record, sandbox: (id) => sandboxes.inspect(id) },
+  });
   const runtime = new ConmonRuntime({
     root: runcRoot(root),
     exitDir: exitsDir(root),
@@ -197,11 +215,18 @@ export async function createEngine(
     runtime: runtimeStates,
     snapshots: await snapshotter.list(),
   });
-  // Networks first: the bridges, rules and DNS of the containers being re-adopted, before any other
-  // container action starts or stops one on them.
+  // Networks first: the bridges, rules and DNS of the containers being re-adopted and of the sandboxes
+  // whose namespaces survived, before any other container action starts or stops one on them. Then the
+  // sandboxes a crash left half-made go and those a reboot emptied are made again, before their
+  // containers start.
+  const liveSandboxes = await sandboxes.restoreNamespaces().catch((err: unknown) => {
+    logger.error({ err }, 'listing sandbox namespaces failed');
+    return [];
+  });
   await networking
-    .restore(actions.flatMap((a) => (a.kind === 'adopt' ? [{ id: a.id, pid: a.pid }] : [])))
+    .restore(actions.flatMap((a) => (a.kind === 'adopt' ? [{ id: a.id, pid: a.pid }] : [])), liveSandboxes)
     .catch((err) => logger.error({ err }, 'restoring container networking failed'));
+  await sandboxes.finishRestore().catch((err) => logger.error({ err }, 'restoring sandboxes failed'));
   await applyReconcile(
     actions,
     {
@@ -249,6 +274,7 @@ export async function createEngine(
     images,
     volumes,
     networks,
+    sandboxes,
     events,
     info,
     diskUsage: diskUsageService({ snapshotter, volumes }),

@@ -41,5 +41,5 @@ test('network modes', () => {
   assert.deepEqual(networkChoice('none'), { kind: 'none' });
   assert.deepEqual(networkChoice('host'), { kind: 'host' });
   assert.deepEqual(networkChoice('backend'), { kind: 'bridge', network: 'backend' });
-  assert.throws(() => networkChoice('container:web'), (e) => isMarinaError(e, 'Unsupported'));
+  assert.deepEqual(networkChoice('container:web'), { kind: 'container', container: 'web' });
 });

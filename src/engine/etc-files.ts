@@ -1,6 +1,6 @@
 /** Contents of the per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, as Docker writes them. */
 import { isIPv4 } from 'node:net';
-import { invalid, MarinaError } from '../errors.ts';
+import { invalid } from '../errors.ts';
 
 /** Where a container's network namespace comes from and what it joins. */
 export type NetworkChoice =
@@ -9,22 +9,80 @@ export type NetworkChoice =
   /** The host's namespace. */
   | { kind: 'host' }
   /** Its own namespace, joined to a bridge network: the default one (`bridge`) or a user network. */
-  | { kind: 'bridge'; network: string };
+  | { kind: 'bridge'; network: string }
+  /** Another container's namespace (`--network container:NAME|ID`), with its /etc files and hostname. */
+  | { kind: 'container'; container: string }
+  /** A pod sandbox's namespace (pod-sandbox.ts), with its /etc files and hostname. */
+  | { kind: 'sandbox'; sandbox: string };
 
 export const defaultNetworkName = 'bridge';
+const containerModePrefix = 'container:';
 
-export function networkChoice(mode: string | undefined): NetworkChoice {
+/** `sandbox` (a pod sandbox's id) wins over the mode; `checkSharedNamespace` refuses giving both. */
+export function networkChoice(mode: string | undefined, sandbox?: string): NetworkChoice {
+  if (sandbox !== undefined) return { kind: 'sandbox', sandbox };
   if (mode === undefined || mode === '' || mode === 'default' || mode === defaultNetworkName) {
     return { kind: 'bridge', network: defaultNetworkName };
   }
   if (mode === 'none') return { kind: 'none' };
   if (mode === 'host') return { kind: 'host' };
-  if (mode.startsWith('container:')) {
-    throw new MarinaError('Unsupported', `network mode "${mode}" is not supported yet: use bridge, a network name, none or host`, {
-      details: { field: 'networkMode' },
-    });
+  if (mode.startsWith(containerModePrefix)) {
+    const container = mode.slice(containerModePrefix.length);
+    if (container === '') throw invalid('invalid network mode "container:": name the container, as container:NAME or container:ID', { field: 'networkMode' });
+    return { kind: 'container', container };
   }
   return { kind: 'bridge', network: mode };
+}
+
+/** The network mode a container joining `containerId`'s namespace is recorded with (Docker shows the id). */
+export const containerNetworkMode = (containerId: string) => `${containerModePrefix}${containerId}`;
+
+/** What a request may set next to a shared namespace: nothing about the network, which is the owner's. */
+export interface SharedNamespaceRequest {
+  networkMode?: string;
+  hostname?: string;
+  dns?: string[];
+  extraHosts?: string[];
+  ports?: unknown[];
+  publishAll?: boolean;
+  exposedPorts?: string[];
+  networkAliases?: string[];
+}
+
+/**
+ * A container that shares another's namespace gets its network, hostname and /etc files from it, so
+ * settings of its own would be silently ignored: refused instead, with Docker's words for `container:`.
+ */
+export function checkSharedNamespace(choice: NetworkChoice, request: SharedNamespaceRequest): void {
+  const set = {
+    hostname: !!request.hostname,
+    dns: (request.dns ?? []).length > 0,
+    extraHosts: (request.extraHosts ?? []).length > 0,
+    ports: (request.ports ?? []).length > 0 || !!request.publishAll,
+    exposedPorts: (request.exposedPorts ?? []).length > 0,
+    networkAliases: (request.networkAliases ?? []).length > 0,
+  };
+  if (choice.kind === 'container') {
+    const messages: Record<keyof typeof set, string> = {
+      hostname: 'conflicting options: hostname and the network mode',
+      dns: 'conflicting options: dns and the network mode',
+      extraHosts: 'conflicting options: custom host-to-IP mapping and the network mode',
+      ports: 'conflicting options: port publishing and the container type network mode',
+      exposedPorts: 'conflicting options: port exposing and the container type network mode',
+      networkAliases: 'network-scoped alias is supported only for containers in user defined networks',
+    };
+    const field = (Object.keys(set) as (keyof typeof set)[]).find((k) => set[k]);
+    if (field) throw invalid(messages[field], { field });
+    return;
+  }
+  if (choice.kind !== 'sandbox') return;
+  const given = request.networkMode ? 'networkMode' : (Object.keys(set) as (keyof typeof set)[]).find((k) => set[k] && k !== 'exposedPorts');
+  if (given) {
+    throw invalid(
+      `a container in sandbox ${choice.sandbox} uses the sandbox's network, hostname and /etc files: drop ${given}, the sandbox's settings apply`,
+      { field: given },
+    );
+  }
 }
 
 export interface ExtraHost {

@@ -24,6 +24,7 @@ import type {
   ProcessTable,
   WaitCondition,
 } from './container-types.ts';
+import type { SandboxCreateRequest, SandboxRecord } from './sandbox-types.ts';
 
 /** A live connection to a container's or exec's stdio. */
 export interface AttachedStdio {
@@ -81,6 +82,16 @@ export interface ExecService {
   resize(execId: string, size: TerminalSize): Promise<void>;
 }
 
+/** Pod sandboxes (pod-sandbox.ts): network namespaces that containers join with `ContainerCreateRequest.sandbox`. */
+export interface SandboxService {
+  /** `NotFound` for an unknown network, `Conflict` for a taken id or host port; undoes everything on failure. */
+  create(request: SandboxCreateRequest): Promise<SandboxRecord>;
+  /** `Conflict` naming its containers while it has some, unless `force` (then they are removed first). */
+  remove(id: string, options?: { force?: boolean }): Promise<void>;
+  inspect(id: string): Promise<SandboxRecord>;
+  list(): Promise<SandboxRecord[]>;
+}
+
 export interface EventSource {
   /** Past events at or after `since` (from the in-memory history), then live ones until `signal` aborts. */
   subscribe(options: { since?: bigint; filter?: (e: EngineEvent) => boolean }, signal: AbortSignal): AsyncIterable<EngineEvent>;
@@ -107,6 +118,7 @@ export interface Engine {
   images: ImageService;
   volumes: VolumeService;
   networks: NetworkService;
+  sandboxes: SandboxService;
   events: EventSource;
   /** Bytes on disk of containers' writable layers and volumes' data (`system df`). */
   diskUsage: DiskUsageService;

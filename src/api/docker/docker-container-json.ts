@@ -36,10 +36,17 @@ function binds(record: ContainerRecord): string[] | null {
   return list.length > 0 ? list : null;
 }
 
-/** The network the container is created on, by Docker's name for it. */
+/**
+ * The network the container is created on, by Docker's name for it; `container:<id>` when it shares
+ * another's namespace, and `sandbox:<id>` (no Docker equivalent) when it is in a pod sandbox.
+ */
 export function networkModeOf(record: ContainerRecord): string {
+  if (record.request.sandbox !== undefined) return `sandbox:${record.request.sandbox}`;
   return record.request.networkMode ?? 'bridge';
 }
+
+/** A container sharing another's namespace has no network of its own: Docker shows no endpoint for it. */
+const hasOwnNetwork = (mode: string) => mode !== 'none' && mode !== 'host' && !/^(container|sandbox):/.test(mode);
 
 const endpointId = (endpoint: EndpointRecord) => `${endpoint.containerId}-${endpoint.ifName}`;
 
@@ -100,7 +107,7 @@ function endpoints(record: ContainerRecord, networks: readonly NetworkRecord[]):
     };
   }
   const mode = networkModeOf(record);
-  if (record.networks.length === 0 && mode !== 'none' && mode !== 'host') {
+  if (record.networks.length === 0 && hasOwnNetwork(mode)) {
     const network = networks.find((n) => n.name === mode || n.id === mode);
     const name = network?.name ?? mode;
     result[name] = empty(network?.id ?? '', withShortId(name, record.request.networkAliases ?? []));

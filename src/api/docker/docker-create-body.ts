@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ContainerCreateRequest, HealthcheckRequest, MountRequest } from '../../engine/container-types.ts';
-import { invalid, MarinaError } from '../../errors.ts';
+import { invalid } from '../../errors.ts';
 import type { PortRequest } from '../../network/network-types.ts';
 import { parseWith } from '../request-schemas.ts';
 
@@ -177,12 +177,7 @@ export function parseDockerCreate(body: unknown, name: string | undefined): Dock
   if (ports.length > 0) set('ports', ports);
 
   const mode = host.NetworkMode;
-  if (mode && mode !== 'default') {
-    if (mode.startsWith('container:')) {
-      throw new MarinaError('Unsupported', `network mode "${mode}" is not supported by Marina: use a user network both containers join`);
-    }
-    set('networkMode', mode);
-  }
+  if (mode && mode !== 'default') set('networkMode', mode);
   const endpoints = parsed.NetworkingConfig?.EndpointsConfig ?? {};
   const network = mode && mode !== 'default' ? mode : 'bridge';
   for (const [endpointNetwork, endpoint] of Object.entries(endpoints)) {
