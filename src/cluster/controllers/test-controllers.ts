@@ -5,11 +5,11 @@
  * writing pod status.
  */
 import type { TestContext } from 'node:test';
-import type { KubeObject } from '../../apiserver/api-kind.ts';
-import { openTestCluster, type TestCluster } from '../../apiserver/test-cluster.ts';
-import type { EventSink, EventType } from '../event-recorder.ts';
-import { type ControllerInformers, createInformers } from '../informers.ts';
-import { type Controller, runController } from '../runtime/controller.ts';
+import type { KubeObject } from '../apiserver/api-kind.ts';
+import { openTestCluster, type TestCluster } from '../apiserver/test-cluster.ts';
+import type { EventSink, EventType } from './event-recorder.ts';
+import { type ControllerInformers, createInformers } from './informers.ts';
+import { type Controller, runController } from './runtime/controller.ts';
 
 export interface RecordedEvent {
   object: string;

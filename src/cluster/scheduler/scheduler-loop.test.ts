@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../apiserver/api-kind.ts';
-import { controllerFixture } from '../controllers/job/test-controllers.ts';
+import { controllerFixture } from '../controllers/test-controllers.ts';
 import { eventually } from '../controllers/test-eventually.ts';
 import { kindByName } from '../resources/registry.ts';
 import { SchedulerLoop } from './scheduler-loop.ts';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { CronJob, Job } from '../../resources/batch-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
 import { finishedCondition } from '../job/job-decision.ts';
-import { controllerFixture } from '../job/test-controllers.ts';
+import { controllerFixture } from '../test-controllers.ts';
 import { eventually } from '../test-eventually.ts';
 import { CronJobController } from './cronjob-controller.ts';
 import { jobNameFor, scheduledTimestampAnnotation } from './cronjob-decision.ts';

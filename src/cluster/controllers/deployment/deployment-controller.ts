@@ -16,7 +16,8 @@ import type { Pod } from '../../resources/pod-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
 import { byControllerUid, type ControllerInformers } from '../informers.ts';
 import { claim, withControllerRef, withoutOwner } from '../replicaset/replica-decisions.ts';
-import { type ControllerEvents, sameFields } from '../replicaset/replicaset-controller.ts';
+import type { EventSink } from '../event-recorder.ts';
+import { sameFields } from '../replicaset/replicaset-controller.ts';
 import type { Controller, ReconcileResult } from '../runtime/controller.ts';
 import { keyOf } from '../runtime/informer.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
@@ -49,7 +50,7 @@ import { nextRevision, replicaSetsToPrune, revisionAnnotation, revisionOf } from
 export interface DeploymentControllerOptions {
   client: ResourceClient;
   informers: Pick<ControllerInformers, 'pods' | 'replicaSets' | 'deployments'>;
-  events: ControllerEvents;
+  events: EventSink;
   now?: () => number;
   queue?: WorkQueue;
 }
@@ -74,7 +75,7 @@ class DeploymentController implements Controller {
   readonly queue: WorkQueue;
   private readonly client: ResourceClient;
   private readonly informers: DeploymentControllerOptions['informers'];
-  private readonly events: ControllerEvents;
+  private readonly events: EventSink;
   private readonly now: () => number;
 
   constructor(options: DeploymentControllerOptions) {

@@ -4,51 +4,31 @@
  * that marks pods Running and Ready (those `ready` accepts), since nothing runs pods here.
  */
 import type { TestContext } from 'node:test';
-import pino from 'pino';
-import type { KubeObject } from '../../apiserver/api-kind.ts';
-import { openTestCluster, type TestCluster } from '../../apiserver/test-cluster.ts';
+import type { TestCluster } from '../../apiserver/test-cluster.ts';
 import type { Pod } from '../../resources/pod-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
-import { type ControllerInformers, createInformers } from '../informers.ts';
+import type { ControllerInformers } from '../informers.ts';
 import { newReplicaSetController } from '../replicaset/replicaset-controller.ts';
-import { runController } from '../runtime/controller.ts';
+import { type ControllerFixture, controllerFixture } from '../test-controllers.ts';
 import { newDeploymentController } from './deployment-controller.ts';
 
 export const podKind = kindByName('pods');
 export const replicaSetKind = kindByName('replicasets');
 export const deploymentKind = kindByName('deployments');
 
-export interface Workloads {
-  cluster: TestCluster;
-  informers: ControllerInformers;
-  events: { reason: string; message: string }[];
-  signal: AbortSignal;
-}
+export type Workloads = Pick<ControllerFixture, 'cluster' | 'informers' | 'signal'> & {
+  events: ControllerFixture['events']['recorded'];
+};
 
 export async function startWorkloads(t: TestContext, options: { ready?: (pod: Pod) => boolean } = {}): Promise<Workloads> {
-  const cluster = await openTestCluster();
-  const abort = new AbortController();
-  const informers = createInformers(cluster.api, { retryDelayMs: 10 });
-  const events: Workloads['events'] = [];
-  const recorder = {
-    record: async (_: KubeObject, __: string, reason: string, message: string) => {
-      events.push({ reason, message });
-    },
-  };
-  const logger = pino({ level: 'silent' });
-  const running = [
-    informers.run(abort.signal),
-    runController(newReplicaSetController({ client: cluster.api, informers, events: recorder }), { logger, signal: abort.signal }),
-    runController(newDeploymentController({ client: cluster.api, informers, events: recorder }), { logger, signal: abort.signal }),
-    playNodeAgent(cluster, informers, options.ready ?? (() => true), abort.signal),
-  ];
-  t.after(async () => {
-    abort.abort();
-    await Promise.allSettled(running);
-    await cluster.dispose();
-  });
-  await informers.synced();
-  return { cluster, informers, events, signal: abort.signal };
+  const f = await controllerFixture(t);
+  const { cluster, informers, events } = f;
+  f.run(
+    newReplicaSetController({ client: cluster.api, informers, events }),
+    newDeploymentController({ client: cluster.api, informers, events }),
+  );
+  void playNodeAgent(cluster, informers, options.ready ?? (() => true), f.signal);
+  return { cluster, informers, events: events.recorded, signal: f.signal };
 }
 
 /** Marks each new pod Running, and Ready when `ready` says so. */

@@ -3,7 +3,7 @@ import { type TestContext, test } from 'node:test';
 import type { KubeObject } from '../../apiserver/api-kind.ts';
 import { newControllerRef } from '../../resources/owner-references.ts';
 import { kindByName } from '../../resources/registry.ts';
-import { controllerFixture } from '../job/test-controllers.ts';
+import { controllerFixture } from '../test-controllers.ts';
 import { eventually } from '../test-eventually.ts';
 import { GarbageCollector, ownedInformer } from './garbage-collector.ts';
 

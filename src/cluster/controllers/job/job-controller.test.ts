@@ -8,7 +8,7 @@ import { kindByName } from '../../resources/registry.ts';
 import { eventually } from '../test-eventually.ts';
 import { JobController } from './job-controller.ts';
 import { completionIndexAnnotation } from './job-decision.ts';
-import { controllerFixture } from './test-controllers.ts';
+import { controllerFixture } from '../test-controllers.ts';
 
 const jobs = kindByName('jobs');
 const pods = kindByName('pods');

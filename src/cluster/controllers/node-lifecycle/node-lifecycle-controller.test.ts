@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Node } from '../../resources/core-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
-import { controllerFixture } from '../job/test-controllers.ts';
+import { controllerFixture } from '../test-controllers.ts';
 import { eventually } from '../test-eventually.ts';
 import {
   NodeLifecycleController,

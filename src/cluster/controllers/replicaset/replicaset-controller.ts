@@ -14,6 +14,7 @@ import type { Pod } from '../../resources/pod-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
 import type { ControllerInformers } from '../informers.ts';
 import type { Controller } from '../runtime/controller.ts';
+import type { EventSink } from '../event-recorder.ts';
 import { keyOf } from '../runtime/informer.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import { Expectations } from './expectations.ts';
@@ -29,15 +30,11 @@ import {
   withoutOwner,
 } from './replica-decisions.ts';
 
-/** Where Kubernetes-like Events go (the EventRecorder, cluster/controllers/event-recorder.ts). */
-export interface ControllerEvents {
-  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
-}
 
 export interface ReplicaSetControllerOptions {
   client: ResourceClient;
   informers: Pick<ControllerInformers, 'pods' | 'replicaSets'>;
-  events: ControllerEvents;
+  events: EventSink;
   now?: () => number;
   queue?: WorkQueue;
 }
@@ -54,7 +51,7 @@ class ReplicaSetController implements Controller {
   readonly queue: WorkQueue;
   private readonly client: ResourceClient;
   private readonly informers: ReplicaSetControllerOptions['informers'];
-  private readonly events: ControllerEvents;
+  private readonly events: EventSink;
   private readonly now: () => number;
   private readonly expectations = new Expectations();
 
