@@ -4,8 +4,9 @@ export interface Summary {
   n: number;
   min: number;
   median: number;
-  /** Nearest-rank 90th percentile. */
+  /** Nearest-rank 90th and 99th percentiles. */
   p90: number;
+  p99: number;
   max: number;
 }
 
@@ -14,8 +15,8 @@ export function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  const p90 = sorted[Math.max(0, Math.ceil(0.9 * sorted.length) - 1)]!;
-  return { n: sorted.length, min: sorted[0]!, median, p90, max: sorted[sorted.length - 1]! };
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+  return { n: sorted.length, min: sorted[0]!, median, p90: rank(0.9), p99: rank(0.99), max: sorted[sorted.length - 1]! };
 }
 
 export interface RatioCheck {

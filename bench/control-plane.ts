@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:control-plane`: the control plane of a real marinad, over its API.
+ * (2) Scheduler throughput: `--nodes` hollow nodes (Node objects registered by the bench, as kubemark's
+ *     hollow nodes register, running nothing) and `--pods` pods created by `--writers` concurrent clients;
+ *     pods bound per second, measured from the first create to the last bind seen on a watch (so it is
+ *     the slower of creating and binding; the create rate is printed beside it). Target ≥ 3,000/s.
+ * (3) API latency at a steady `--rate` requests/s: GET of one object, LIST of a namespace, and watch
+ *     delivery (from a write's answer to its event arriving on an open watch); p50 and p99.
+ * (1) Pod startup latency (apply to Ready of a 100-replica Deployment) needs the node agent and the
+ *     Deployment controller running in marinad; it is added with them.
+ * Pods carry a nodeSelector for the hollow nodes, so a node agent in marinad gets none of them.
+ * Flags: --nodes N (1000), --pods N (30000), --writers N (32), --rate N (500), --seconds N (10),
+ * --timeout-s N (900).
+ */
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { ApiClient, readJsonLines } from '../src/cli/client.ts';
+import { projectRoot, startDaemon } from '../test/harness.ts';
+import { runBench, versionsLine } from './bench-main.ts';
+import { CleanupStack } from './cleanup-stack.ts';
+import { readCountFlags } from './flags.ts';
+import { markdownTable, ms, summarize } from './stats.ts';
+
+const hollowLabel = 'bench.marina.io/hollow';
+
+const hollowNode = (name: string) => ({
+  metadata: { name, labels: { 'kubernetes.io/hostname': name, [hollowLabel]: 'true' } },
+  status: {
+    allocatable: { cpu: '32', memory: '128Gi', pods: '110' },
+    capacity: { cpu: '32', memory: '128Gi', pods: '110' },
+    conditions: [{ type: 'Ready', status: 'True' }],
+  },
+});
+
+const benchPod = (name: string) => ({
+  metadata: { name, labels: { app: 'bench' } },
+  spec: {
+    nodeSelector: { [hollowLabel]: 'true' },
+    containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+  },
+});
+
+/** Runs `count` tasks with at most `width` at a time. */
+async function inParallel(count: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let i = next++; i < count; i = next++) await task(i);
+    }),
+  );
+}
+
+async function registerHollowNodes(client: ApiClient, count: number, writers: number): Promise<void> {
+  await inParallel(count, writers, async (i) => {
+    const name = `hollow-${i}`;
+    const body = hollowNode(name);
+    await client.json('POST', '/api/v1/nodes', { json: body });
+    await client.json('PUT', `/api/v1/nodes/${name}/status`, { json: { ...body, apiVersion: 'v1', kind: 'Node' } });
+  });
+}
+
+async function schedulerThroughput(client: ApiClient, flags: { pods: number; writers: number }) {
+  const list = await client.json<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/namespaces/default/pods');
+  const watch = new AbortController();
+  const bound = new Set<string>();
+  let lastBind = 0;
+  let allBound: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    allBound = resolve;
+  });
+  const stream = await client.send('GET', '/api/v1/namespaces/default/pods', {
+    query: { watch: 'true', resourceVersion: list.metadata.resourceVersion, labelSelector: 'app=bench' },
+  });
+  watch.signal.addEventListener('abort', () => stream.destroy());
+  const reading = readJsonLines(stream, (event) => {
+    const object = event.object as { metadata: { name: string }; spec?: { nodeName?: string } };
+    if (!object.spec?.nodeName || bound.has(object.metadata.name)) return;
+    bound.add(object.metadata.name);
+    lastBind = performance.now();
+    if (bound.size === flags.pods) allBound();
+  }).catch(() => {});
+
+  const start = performance.now();
+  await inParallel(flags.pods, flags.writers, (i) =>
+    client.json('POST', '/api/v1/namespaces/default/pods', { json: benchPod(`bench-${i}`) }),
+  );
+  const created = performance.now();
+  await done;
+  watch.abort();
+  await reading;
+  return {
+    createPerSecond: flags.pods / ((created - start) / 1000),
+    boundPerSecond: flags.pods / ((lastBind - start) / 1000),
+    seconds: (lastBind - start) / 1000,
+  };
+}
+
+/** Sends requests at a steady rate for `seconds`; each sample is one request's latency. */
+async function steadyLatency(rate: number, seconds: number, request: () => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const begin = performance.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = begin + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const t0 = performance.now();
+    const work = request().then(() => {
+      samples.push(performance.now() - t0);
+    });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+  await Promise.all(inFlight);
+  return samples;
+}
+
+/** From a write's answer to its event on an open watch, for `count` writes at `rate`/s. */
+async function watchDelivery(client: ApiClient, rate: number, count: number): Promise<number[]> {
+  const list = await client.json<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/namespaces/default/configmaps');
+  const answered = new Map<string, number>();
+  const arrived = new Map<string, number>();
+  const stream = await client.send('GET', '/api/v1/namespaces/default/configmaps', {
+    query: { watch: 'true', resourceVersion: list.metadata.resourceVersion },
+  });
+  const reading = readJsonLines(stream, (event) => {
+    const name = (event.object as { metadata: { name: string } }).metadata.name;
+    arrived.set(name, performance.now());
+  }).catch(() => {});
+  await steadyLatency(rate, count / rate, async () => {
+    const name = `watch-${answered.size}-${Math.random().toString(36).slice(2, 8)}`;
+    answered.set(name, Number.NaN);
+    await client.json('POST', '/api/v1/namespaces/default/configmaps', { json: { metadata: { name }, data: { a: 'b' } } });
+    answered.set(name, performance.now());
+  });
+  const deadline = performance.now() + 10_000;
+  while (arrived.size < answered.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  stream.destroy();
+  await reading;
+  // An event may arrive before the client has read the write's answer: that counts as 0, not negative.
+  return [...answered].map(([name, at]) => Math.max(0, (arrived.get(name) ?? Number.POSITIVE_INFINITY) - at));
+}
+
+async function main(): Promise<void> {
+  const flags = readCountFlags({ nodes: 1000, pods: 30000, writers: 32, rate: 500, seconds: 10, 'timeout-s': 900 });
+  const cleanup = new CleanupStack();
+  cleanup.exitOnSignalsAndAfter(flags['timeout-s'] * 1000);
+  try {
+    console.log('preparing: build, daemon…');
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    const daemon = await startDaemon({ seedBusybox: false });
+    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
+    const client = new ApiClient(`unix://${daemon.socket}`);
+    cleanup.defer('close the API client', () => client.close());
+
+    console.log(`registering ${flags.nodes} hollow nodes…`);
+    await registerHollowNodes(client, flags.nodes, flags.writers);
+    console.log(`creating ${flags.pods} pods with ${flags.writers} writers, waiting for every bind…`);
+    const throughput = await schedulerThroughput(client, flags);
+    console.log(`\n## (2) Scheduler throughput: ${flags.nodes} hollow nodes, ${flags.pods} pods, through the API\n`);
+    console.log(
+      markdownTable(
+        ['measurement', 'value', 'target', 'result'],
+        [
+          ['pods created/s (API, all writers)', throughput.createPerSecond.toFixed(0), '', ''],
+          ['pods bound/s (first create → last bind)', throughput.boundPerSecond.toFixed(0), '≥ 3000', throughput.boundPerSecond >= 3000 ? 'PASS' : 'MISS'],
+          ['seconds until every pod was bound', throughput.seconds.toFixed(1), '', ''],
+        ],
+      ),
+    );
+
+    console.log(`\n## (3) API latency at ${flags.rate} requests/s for ${flags.seconds} s (${flags.pods} pods stored)\n`);
+    const get = summarize(await steadyLatency(flags.rate, flags.seconds, () => client.json('GET', '/api/v1/namespaces/default/pods/bench-0')));
+    const list = summarize(
+      await steadyLatency(flags.rate, flags.seconds, () => client.json('GET', '/api/v1/namespaces/kube-system/configmaps')),
+    );
+    const delivery = summarize(await watchDelivery(client, flags.rate, flags.rate * flags.seconds));
+    console.log(
+      markdownTable(
+        ['request', 'n', 'p50 ms', 'p99 ms'],
+        [
+          ['GET one pod', String(get.n), ms(get.median), ms(get.p99)],
+          ['LIST a namespace (kube-system configmaps)', String(list.n), ms(list.median), ms(list.p99)],
+          ['watch delivery (write answered → event)', String(delivery.n), ms(delivery.median), ms(delivery.p99)],
+        ],
+      ),
+    );
+    console.log(`\n${await versionsLine([])}`);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+runBench(main);
