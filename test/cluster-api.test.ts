@@ -103,7 +103,7 @@ test('create defaults and stores; get, list with a label selector; unknown field
   assert.match(object.metadata.uid, /^[0-9a-f-]{36}$/);
   assert.match(String(created.headers.warning), /replicaz/);
   const got = await kube('GET', '/apis/apps/v1/namespaces/default/deployments/web');
-  assert.deepEqual(got.body, object);
+  assert.deepEqual([got.body.metadata.uid, got.body.spec], [object.metadata.uid, object.spec], 'the controllers write only status');
   await kube('POST', '/apis/apps/v1/namespaces/default/deployments', deployment('api'));
   const selected = await kube('GET', '/apis/apps/v1/namespaces/default/deployments?labelSelector=app%20in%20(web)');
   assert.equal(selected.body.kind, 'DeploymentList');
@@ -147,11 +147,14 @@ test('update with a stale resourceVersion is 409; merge and JSON patches; the st
   assert.deepEqual([stale.status, stale.body.reason], [409, 'Conflict']);
   const json = await kube('PATCH', '/apis/apps/v1/namespaces/default/deployments/rv', [{ op: 'replace', path: '/spec/replicas', value: 1 }], 'application/json-patch+json');
   assert.equal(json.body.spec.replicas, 1);
-  const status = await kube('PATCH', '/apis/apps/v1/namespaces/default/deployments/rv/status', { status: { replicas: 1, readyReplicas: 1 } }, 'application/merge-patch+json');
+  // A Node's status has no controller writing it while its lease is young: the subresource is observable.
+  const node = await kube('POST', '/api/v1/nodes', { metadata: { name: 'status-node' } });
+  assert.equal(node.status, 201, JSON.stringify(node.body));
+  const status = await kube('PATCH', '/api/v1/nodes/status-node/status', { status: { allocatable: { cpu: '2' } } }, 'application/merge-patch+json');
   assert.equal(status.status, 200, JSON.stringify(status.body));
-  assert.equal(status.body.status.readyReplicas, 1);
-  const ignored = await kube('PATCH', '/apis/apps/v1/namespaces/default/deployments/rv', { status: { readyReplicas: 9 } }, 'application/merge-patch+json');
-  assert.equal(ignored.body.status.readyReplicas, 1, 'the main resource does not write status');
+  assert.equal(status.body.status.allocatable.cpu, '2');
+  const ignored = await kube('PATCH', '/api/v1/nodes/status-node', { status: { allocatable: { cpu: '9' } } }, 'application/merge-patch+json');
+  assert.equal(ignored.body.status.allocatable.cpu, '2', 'the main resource does not write status');
   const apply = await kube('PATCH', '/apis/apps/v1/namespaces/default/deployments/rv', {}, 'application/apply-patch+yaml');
   assert.equal(apply.status, 405);
 });
@@ -172,13 +175,13 @@ test('watch streams ADDED/MODIFIED/DELETED from a list version; without one, the
   assert.deepEqual(initial.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED first', 'ADDED second']);
 });
 
-test('delete: foreground marks the object until its finalizer is removed; objects survive kill -9 of marinad', async () => {
+test('delete: an object with a finalizer is marked until the finalizer is removed; objects survive kill -9 of marinad', async () => {
   await kube('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 's' }, stringData: { password: 'x' } });
   const secret = (await kube('GET', '/api/v1/namespaces/default/secrets/s')).body;
   assert.equal(secret.data.password, Buffer.from('x').toString('base64'));
   assert.equal(secret.type, 'Opaque');
-  await kube('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'held' } });
-  const marked = await kube('DELETE', '/api/v1/namespaces/default/configmaps/held', { propagationPolicy: 'Foreground' });
+  await kube('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+  const marked = await kube('DELETE', '/api/v1/namespaces/default/configmaps/held');
   assert.ok(marked.body.metadata.deletionTimestamp);
   assert.equal((await kube('GET', '/api/v1/namespaces/default/configmaps/held')).status, 200);
   await kube('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: null } }, 'application/merge-patch+json');
@@ -189,4 +192,31 @@ test('delete: foreground marks the object until its finalizer is removed; object
   const again = await kube('GET', '/api/v1/namespaces/default/secrets/s');
   assert.equal(again.status, 200);
   assert.equal(again.body.metadata.uid, secret.metadata.uid);
+});
+
+test('marinad runs the controllers and the scheduler: a Deployment gets a ReplicaSet whose pods are bound to a node', async () => {
+  const node = { metadata: { name: 'hollow-1' }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } };
+  const created = await kube('POST', '/api/v1/nodes', node);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await kube('PUT', '/api/v1/nodes/hollow-1/status', { ...created.body, status: node.status });
+  await kube('POST', '/apis/apps/v1/namespaces/default/deployments', deployment('wired', 3));
+  const deadline = Date.now() + 20_000;
+  let pods: Json[] = [];
+  while (Date.now() < deadline) {
+    pods = (await kube('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dwired')).body.items;
+    if (pods.length === 3 && pods.every((p: Json) => p.spec.nodeName === 'hollow-1')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(pods.map((p: Json) => p.spec.nodeName), ['hollow-1', 'hollow-1', 'hollow-1']);
+  const replicaSets = (await kube('GET', '/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dwired')).body.items as Json[];
+  assert.equal(replicaSets.length, 1);
+  assert.equal(pods[0].metadata.ownerReferences[0].uid, replicaSets[0].metadata.uid);
+
+  await kube('DELETE', '/apis/apps/v1/namespaces/default/deployments/wired', { propagationPolicy: 'Background' });
+  while (Date.now() < deadline + 20_000) {
+    const left = (await kube('GET', '/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dwired')).body.items as Json[];
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual((await kube('GET', '/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dwired')).body.items, []);
 });

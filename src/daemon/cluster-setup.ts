@@ -7,8 +7,15 @@
 import type { Logger } from 'pino';
 import type { ClusterApi } from '../api/api-types.ts';
 import { ResourceService } from '../cluster/apiserver/resource-service.ts';
+import { CronJobController } from '../cluster/controllers/cronjob/cronjob-controller.ts';
+import { newDeploymentController } from '../cluster/controllers/deployment/deployment-controller.ts';
 import { EventRecorder } from '../cluster/controllers/event-recorder.ts';
+import { GarbageCollector, ownedInformer } from '../cluster/controllers/garbage-collector/garbage-collector.ts';
 import { createInformers } from '../cluster/controllers/informers.ts';
+import { JobController } from '../cluster/controllers/job/job-controller.ts';
+import { NodeLifecycleController, nodeLeaseInformer } from '../cluster/controllers/node-lifecycle/node-lifecycle-controller.ts';
+import { newReplicaSetController } from '../cluster/controllers/replicaset/replicaset-controller.ts';
+import { runController } from '../cluster/controllers/runtime/controller.ts';
 import { kindByName, kindCatalog } from '../cluster/resources/registry.ts';
 import { SchedulerLoop } from '../cluster/scheduler/scheduler-loop.ts';
 import { SqliteStore } from '../cluster/store/sqlite-store.ts';
@@ -38,7 +45,31 @@ export async function setUpControlPlane(options: { db: StateDb; logger: Logger }
     events: recorder('default-scheduler'),
     logger: logger.child({ loop: 'scheduler' }),
   });
-  const loops = [informers.run(stop.signal), scheduler.run(stop.signal), recorder('event-cleanup').runCleanup(stop.signal)];
+  const controllerLogger = logger.child({ loop: 'controllers' });
+  const leases = nodeLeaseInformer(resources);
+  // The collector also watches the kinds the shared set lacks, so a ConfigMap owned by a Deployment goes with it.
+  const alsoOwned = [ownedInformer(resources, kindByName('configmap')), ownedInformer(resources, kindByName('secret'))];
+  const common = { client: resources, informers, logger: controllerLogger };
+  const controllers = [
+    newReplicaSetController({ ...common, events: recorder('replicaset-controller') }),
+    newDeploymentController({ ...common, events: recorder('deployment-controller') }),
+    new JobController({ ...common, events: recorder('job-controller') }),
+    new CronJobController({ ...common, events: recorder('cronjob-controller') }),
+    new NodeLifecycleController({ ...common, leases, events: recorder('node-controller') }),
+    new GarbageCollector({
+      client: resources,
+      informers: [informers.pods, informers.replicaSets, informers.deployments, informers.jobs, informers.cronJobs, ...alsoOwned],
+      logger: controllerLogger,
+    }),
+  ];
+  const loops = [
+    informers.run(stop.signal),
+    leases.run(stop.signal),
+    ...alsoOwned.map((informer) => informer.run(stop.signal)),
+    scheduler.run(stop.signal),
+    ...controllers.map((controller) => runController(controller, { workers: 2, logger: controllerLogger, signal: stop.signal })),
+    recorder('event-cleanup').runCleanup(stop.signal),
+  ];
   for (const loop of loops) loop.catch((err) => logger.error({ err }, 'a control-plane loop stopped'));
 
   return {

@@ -56,7 +56,8 @@ export function createInformers(client: ResourceClient, options: Omit<InformerOp
   };
 }
 
-function ownerUids(object: KubeObject): string[] {
+/** The `byOwnerUid` index: the uids an object's owner references name. */
+export function ownerUids(object: KubeObject): string[] {
   return (object.metadata.ownerReferences ?? []).map((ref) => ref.uid);
 }
 

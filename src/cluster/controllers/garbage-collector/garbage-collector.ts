@@ -14,7 +14,7 @@ import { apiVersionOf } from '../../apiserver/api-kind.ts';
 import type { ResourceClient } from '../../apiserver/resource-client.ts';
 import type { OwnerReference } from '../../resources/meta-schemas.ts';
 import { kindOf } from '../../resources/registry.ts';
-import { byOwnerUid } from '../informers.ts';
+import { byOwnerUid, ownerUids } from '../informers.ts';
 import type { Controller, ReconcileResult } from '../runtime/controller.ts';
 import { Informer, keyOf } from '../runtime/informer.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
@@ -29,9 +29,7 @@ export interface GarbageCollectorOptions {
 
 /** An informer for a kind the shared set lacks (ConfigMaps, Secrets…), indexed as the collector needs. */
 export function ownedInformer(client: ResourceClient, kind: ApiKind): Informer {
-  return new Informer(client, kind).addIndex(byOwnerUid, (o) =>
-    (o.metadata.ownerReferences ?? []).map((ref) => ref.uid),
-  );
+  return new Informer(client, kind).addIndex(byOwnerUid, ownerUids);
 }
 
 const gcFinalizers = ['foregroundDeletion', 'orphan'];
