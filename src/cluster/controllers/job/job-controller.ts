@@ -25,7 +25,7 @@ import {
   type JobTiming,
   statusChanged,
 } from './job-decision.ts';
-import { OwnWrites } from './own-writes.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 
 const jobs = kindByName('jobs');
 const pods = kindByName('pods');

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ReplicaSet } from '../../resources/apps-schemas.ts';
 import type { Pod } from '../../resources/pod-schemas.ts';
-import { Expectations } from './expectations.ts';
 import { isPodAvailable, nextAvailableInMs } from './pod-state.ts';
 import { claim, podFromTemplate, podsToDeleteFirst, replicaChange, replicaSetStatus, slowStartBatches } from './replica-decisions.ts';
 
@@ -130,28 +129,4 @@ test('a pod from the template: generated name, template labels, controller refer
   assert.deepEqual(made.metadata.ownerReferences, [controllerRef]);
   assert.deepEqual(made.spec, rs.spec.template.spec);
   assert.notEqual(made.spec, rs.spec.template.spec, 'a copy, not the template itself');
-});
-
-test('expectations: a key waits until its creations and deletions are seen, by event or in the cache, or lapse', () => {
-  let clock = 0;
-  const expectations = new Expectations({ ttlMs: 1000, now: () => clock });
-  const nothingSeen = () => false;
-  assert.equal(expectations.satisfied('rs', nothingSeen), true);
-  expectations.expect('rs', 'default/a', 'create');
-  expectations.expect('rs', 'default/b', 'delete');
-  assert.equal(expectations.satisfied('rs', nothingSeen), false);
-  expectations.observe('rs', 'default/a', 'delete'); // not what was expected of a
-  expectations.observe('rs', 'default/a', 'create');
-  assert.equal(expectations.satisfied('rs', nothingSeen), false);
-  assert.equal(expectations.satisfied('rs', (key, change) => key === 'default/b' && change === 'delete'), true);
-
-  expectations.expect('rs', 'default/c', 'create');
-  clock = 999;
-  assert.equal(expectations.satisfied('rs', nothingSeen), false);
-  clock = 1000;
-  assert.equal(expectations.satisfied('rs', nothingSeen), true, 'lapsed');
-
-  expectations.expect('rs', 'default/d', 'create');
-  expectations.forget('rs');
-  assert.equal(expectations.satisfied('rs', nothingSeen), true);
 });

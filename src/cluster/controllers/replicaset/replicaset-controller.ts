@@ -15,9 +15,9 @@ import { kindByName } from '../../resources/registry.ts';
 import type { ControllerInformers } from '../informers.ts';
 import type { Controller } from '../runtime/controller.ts';
 import type { EventSink } from '../event-recorder.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 import { keyOf } from '../runtime/informer.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
-import { Expectations } from './expectations.ts';
 import { isPodActive, nextAvailableInMs } from './pod-state.ts';
 import {
   claim,
@@ -53,7 +53,8 @@ class ReplicaSetController implements Controller {
   private readonly informers: ReplicaSetControllerOptions['informers'];
   private readonly events: EventSink;
   private readonly now: () => number;
-  private readonly expectations = new Expectations();
+  /** Pods this controller just created or deleted, until the informer has seen it do so. */
+  private readonly writes = new OwnWrites();
 
   constructor(options: ReplicaSetControllerOptions) {
     this.client = options.client;
@@ -77,16 +78,17 @@ class ReplicaSetController implements Controller {
   async reconcile(key: string): Promise<{ requeueAfterMs?: number } | undefined> {
     const rs = this.informers.replicaSets.getByKey(key) as ReplicaSet | undefined;
     if (!rs) {
-      this.expectations.forget(key);
+      this.writes.forget(key);
       return undefined;
     }
-    const claims = claim(rs, this.informers.pods.list(rs.metadata.namespace) as Pod[]);
+    const pods = this.writes.view(key, this.informers.pods.list(rs.metadata.namespace)) as Pod[];
+    const claims = claim(rs, pods);
     await Promise.all(claims.release.map((pod) => this.release(rs, pod)));
     const adopted = await Promise.all(claims.adopt.map((pod) => this.adopt(rs, pod)));
     const owned = [...claims.owned, ...adopted.filter((pod) => pod !== undefined)];
 
     let failure: unknown;
-    if (!rs.metadata.deletionTimestamp && this.expectations.satisfied(key, (podKey, change) => this.seen(podKey, change))) {
+    if (!rs.metadata.deletionTimestamp) {
       const change = replicaChange(rs.spec.replicas ?? 1, owned.filter(isPodActive), this.now());
       failure = await this.apply(rs, key, change).then(
         () => undefined,
@@ -101,20 +103,12 @@ class ReplicaSetController implements Controller {
     return wait === undefined ? undefined : { requeueAfterMs: wait };
   }
 
-  /** Queues the ReplicaSets a pod change concerns, and reports the change to the expectations. */
+  /** Queues the ReplicaSets a pod change concerns. */
   private podChanged(previous: Pod | undefined, pod: Pod | undefined): void {
     const current = pod ?? previous!;
-    const podKey = keyOf(current);
-    const owners = new Set<string>();
     for (const version of [previous, pod]) {
       const ref = version && controllerOf(version);
-      if (ref?.kind === 'ReplicaSet') owners.add(`${current.metadata.namespace}/${ref.name}`);
-    }
-    const deleting = !pod || (pod.metadata.deletionTimestamp && !previous?.metadata.deletionTimestamp);
-    for (const owner of owners) {
-      if (!previous) this.expectations.observe(owner, podKey, 'create');
-      if (deleting) this.expectations.observe(owner, podKey, 'delete');
-      this.queue.add(owner);
+      if (ref?.kind === 'ReplicaSet') this.queue.add(`${current.metadata.namespace}/${ref.name}`);
     }
     if (pod && !controllerOf(pod)) {
       // An orphan: every ReplicaSet that selects it may adopt it.
@@ -122,11 +116,6 @@ class ReplicaSetController implements Controller {
         if (labelSelectorMatches(rs.spec.selector, pod.metadata.labels)) this.queue.add(keyOf(rs));
       }
     }
-  }
-
-  private seen(podKey: string, change: 'create' | 'delete'): boolean {
-    const pod = this.informers.pods.getByKey(podKey);
-    return change === 'create' ? pod !== undefined : pod === undefined || pod.metadata.deletionTimestamp !== undefined;
   }
 
   private async apply(rs: ReplicaSet, key: string, change: ReplicaChange): Promise<void> {
@@ -144,7 +133,7 @@ class ReplicaSetController implements Controller {
       for (const result of results) {
         if (result.status === 'fulfilled') {
           const pod = result.value.object;
-          this.expectations.expect(key, keyOf(pod), 'create');
+          this.writes.created(key, pod);
           await this.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
         } else {
           firstError ??= result.reason;
@@ -159,15 +148,16 @@ class ReplicaSetController implements Controller {
   private async deletePods(rs: ReplicaSet, key: string, pods: readonly Pod[]): Promise<void> {
     const results = await Promise.allSettled(
       pods.map(async (pod) => {
-        const podKey = keyOf(pod);
-        this.expectations.expect(key, podKey, 'delete');
         try {
-          await this.client.delete(podKind, pod.metadata.namespace, pod.metadata.name!, {
+          const removed = await this.client.delete(podKind, pod.metadata.namespace, pod.metadata.name!, {
             preconditions: { uid: pod.metadata.uid },
           });
+          this.writes.deleted(key, removed, removed.metadata.deletionTimestamp !== undefined);
         } catch (err) {
-          if (isMarinaError(err, 'NotFound')) return;
-          this.expectations.observe(key, podKey, 'delete');
+          if (isMarinaError(err, 'NotFound')) {
+            this.writes.deleted(key, pod, false);
+            return;
+          }
           await this.record(rs, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`);
           throw err;
         }

@@ -6,7 +6,7 @@
  * until the cache has caught up (a resourceVersion at least as new) or `forgetAfterMs` has passed.
  */
 import type { KubeObject } from '../../apiserver/api-kind.ts';
-import { keyOf } from '../runtime/informer.ts';
+import { keyOf } from './informer.ts';
 
 interface Written {
   object: KubeObject;
@@ -19,25 +19,27 @@ export class OwnWrites {
   /** By group (the owner's key), then by object key. */
   private readonly groups = new Map<string, Map<string, Written>>();
   private readonly forgetAfterMs: number;
+  private readonly now: () => number;
 
-  constructor(forgetAfterMs = 5 * 60_000) {
-    this.forgetAfterMs = forgetAfterMs;
+  constructor(options: { forgetAfterMs?: number; now?: () => number } = {}) {
+    this.forgetAfterMs = options.forgetAfterMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
   }
 
   created(group: string, object: KubeObject): void {
-    this.entries(group).set(keyOf(object), { object, gone: false, at: Date.now() });
+    this.entries(group).set(keyOf(object), { object, gone: false, at: this.now() });
   }
 
   /** `object`: what the delete returned — still there (marked deleting) for a graceful pod. */
   deleted(group: string, object: KubeObject, stillThere: boolean): void {
-    this.entries(group).set(keyOf(object), { object, gone: !stillThere, at: Date.now() });
+    this.entries(group).set(keyOf(object), { object, gone: !stillThere, at: this.now() });
   }
 
   /** The cached objects of the group, with our newer writes in their place. */
   view(group: string, cached: readonly KubeObject[]): KubeObject[] {
     const written = this.groups.get(group);
     if (!written) return [...cached];
-    const now = Date.now();
+    const now = this.now();
     const byKey = new Map(cached.map((o) => [keyOf(o), o]));
     for (const [key, entry] of written) {
       const current = byKey.get(key);
