@@ -7,6 +7,9 @@
  * the resource schemas parse them: admission validates the values, and the scheduler treats a value it
  * does not know as matching nothing rather than guessing.
  */
+import type { TaintView, TolerationView } from '../resources/tolerations.ts';
+
+export type { TaintView, TolerationView };
 
 /** `500m`, `128Mi`, `2` — or a plain number, as YAML often makes it. */
 export type Quantity = string | number;
@@ -87,15 +90,6 @@ export interface AffinityView {
   readonly podAntiAffinity?: PodAffinityView | undefined;
 }
 
-export interface TolerationView {
-  /** Empty with operator Exists: tolerates every taint. */
-  readonly key?: string | undefined;
-  /** Equal (the default) or Exists. */
-  readonly operator?: string | undefined;
-  readonly value?: string | undefined;
-  /** Empty: every effect. */
-  readonly effect?: string | undefined;
-}
 
 export interface TopologySpreadConstraintView {
   readonly maxSkew: number;
@@ -138,12 +132,6 @@ export interface PodView {
   readonly spec: PodSpecView;
 }
 
-export interface TaintView {
-  readonly key: string;
-  readonly value?: string | undefined;
-  /** NoSchedule, PreferNoSchedule or NoExecute. */
-  readonly effect: string;
-}
 
 export interface NodeConditionView {
   readonly type: string;

@@ -13,7 +13,7 @@
  */
 import type { Node, Taint } from '../../resources/core-schemas.ts';
 import type { Pod, Toleration } from '../../resources/pod-schemas.ts';
-import { toleratesTaint } from '../../scheduler/plugins/tolerations.ts';
+import { toleratesTaint } from '../../resources/tolerations.ts';
 
 export const unreachableTaintKey = 'node.kubernetes.io/unreachable';
 

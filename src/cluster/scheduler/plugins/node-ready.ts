@@ -6,7 +6,7 @@
  */
 import { type FilterPlugin, success, unschedulable } from '../framework.ts';
 import type { TaintView } from '../types.ts';
-import { describeTaint, tolerated } from './tolerations.ts';
+import { describeTaint, tolerated } from '../../resources/tolerations.ts';
 
 export const notReadyTaint: TaintView = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
 export const unreachableTaint: TaintView = { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' };

@@ -1,7 +1,7 @@
 /** Cordoned nodes (spec.unschedulable) take only pods that tolerate the unschedulable taint. */
 import { type FilterPlugin, success, unschedulable } from '../framework.ts';
 import type { TaintView } from '../types.ts';
-import { tolerated } from './tolerations.ts';
+import { tolerated } from '../../resources/tolerations.ts';
 
 const unschedulableTaint: TaintView = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 

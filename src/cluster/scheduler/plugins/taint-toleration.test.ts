@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { node, pod, runFilter, runScore, snapshotOf } from '../test-objects.ts';
 import { taintToleration } from './taint-toleration.ts';
-import { toleratesTaint } from './tolerations.ts';
+import { toleratesTaint } from '../../resources/tolerations.ts';
 
 test('toleration matching: key, value, effect, Equal and Exists', () => {
   const taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };

@@ -11,7 +11,7 @@ import {
   unschedulable,
 } from '../framework.ts';
 import type { TolerationView } from '../types.ts';
-import { describeTaint, tolerated } from './tolerations.ts';
+import { describeTaint, tolerated } from '../../resources/tolerations.ts';
 
 const preferNoScheduleTolerations = stateKey<readonly TolerationView[]>('TaintToleration/preferNoSchedule');
 

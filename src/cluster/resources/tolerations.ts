@@ -1,5 +1,24 @@
-/** Whether a pod's tolerations let it onto a node's taints, with Kubernetes' matching rules. */
-import type { TaintView, TolerationView } from '../types.ts';
+/**
+ * Whether a pod's tolerations let it onto a node's taints, with Kubernetes' matching rules. The scheduler
+ * filters and scores with it; the node lifecycle controller evicts with it.
+ */
+
+export interface TaintView {
+  readonly key: string;
+  readonly value?: string | undefined;
+  /** NoSchedule, PreferNoSchedule or NoExecute. */
+  readonly effect: string;
+}
+
+export interface TolerationView {
+  /** Empty with operator Exists: tolerates every taint. */
+  readonly key?: string | undefined;
+  /** Equal (the default) or Exists. */
+  readonly operator?: string | undefined;
+  readonly value?: string | undefined;
+  /** Empty: every effect. */
+  readonly effect?: string | undefined;
+}
 
 /**
  * An empty effect tolerates every effect; an empty key with operator Exists tolerates every key; Exists
