@@ -20,6 +20,8 @@ const { registerNetworkCommands } = await import('./network-commands.ts');
 const { registerSystemCommands } = await import('./system-commands.ts');
 const { registerRegistryCommands } = await import('./registry-commands.ts');
 const { registerBuildCommand } = await import('./build-command.ts');
+const { registerClusterCommands } = await import('./cluster-commands.ts');
+const { registerRolloutCommands } = await import('./cluster-rollout-commands.ts');
 const { marinaVersion } = await import('../api/version.ts');
 
 const program = new Command('marina')
@@ -43,6 +45,8 @@ registerNetworkCommands(program);
 registerSystemCommands(program);
 registerRegistryCommands(program);
 registerBuildCommand(program);
+registerClusterCommands(program);
+registerRolloutCommands(program);
 
 let exitCode = 0;
 try {

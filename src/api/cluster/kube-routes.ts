@@ -7,9 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ApiKind, apiVersionOf, type KindCatalog, type KubeObject } from '../../cluster/apiserver/api-kind.ts';
-import type { DeleteOptions, ObjectFilter, PatchType, ResourceService, Written } from '../../cluster/apiserver/resource-service.ts';
-import { fieldSelectorMatches, parseFieldSelector } from '../../cluster/resources/field-selector.ts';
-import { parseLabelSelector, selectorMatches } from '../../cluster/resources/label-selector.ts';
+import type { DeleteOptions, PatchType, ResourceService, Selectors, Written } from '../../cluster/apiserver/resource-service.ts';
 import { invalid, MarinaError } from '../../errors.ts';
 import { abortOnClose, type ClusterApi, type HttpCall, http, type Route } from '../api-types.ts';
 import { readJson, sendJson } from '../http-io.ts';
@@ -86,21 +84,17 @@ function sendWritten(res: ServerResponse, status: number, written: Written): voi
   sendJson(res, status, written.object);
 }
 
-function filterOf(kind: ApiKind, query: URLSearchParams): ObjectFilter | undefined {
-  const labels = query.get('labelSelector') ?? '';
-  const fields = query.get('fieldSelector') ?? '';
-  if (!labels && !fields) return undefined;
-  const labelRequirements = parseLabelSelector(labels);
-  const fieldRequirements = parseFieldSelector(fields, kind.selectableFields);
-  return (object) => selectorMatches(labelRequirements, object.metadata.labels) && fieldSelectorMatches(fieldRequirements, object);
+/** `?labelSelector=` and `?fieldSelector=`, compiled by the ResourceService. */
+function selectorsOf(query: URLSearchParams): Selectors {
+  return { labelSelector: query.get('labelSelector') ?? '', fieldSelector: query.get('fieldSelector') ?? '' };
 }
 
 async function listOrWatch(call: HttpCall): Promise<void> {
   const { api, kind, namespace } = resolve(call);
-  const filter = filterOf(kind, call.query);
+  const selectors = selectorsOf(call.query);
   const watch = call.query.get('watch');
-  if (watch === 'true' || watch === '1') return streamWatch(call, api, kind, namespace, filter);
-  const list = await api.list(kind, namespace, filter);
+  if (watch === 'true' || watch === '1') return streamWatch(call, api, kind, namespace, selectors);
+  const list = await api.list(kind, namespace, undefined, selectors);
   sendJson(call.res, 200, {
     apiVersion: apiVersionOf(kind),
     kind: `${kind.kind}List`,
@@ -119,7 +113,7 @@ async function streamWatch(
   api: ResourceService,
   kind: ApiKind,
   namespace: string | undefined,
-  filter: ObjectFilter | undefined,
+  selectors: Selectors,
 ): Promise<void> {
   const { res, query } = call;
   const signal = abortOnClose(res);
@@ -137,11 +131,11 @@ async function streamWatch(
   let from = query.get('resourceVersion') ?? '';
   const initial: KubeObject[] = [];
   if (from === '' || from === '0') {
-    const list = await api.list(kind, namespace, filter);
+    const list = await api.list(kind, namespace, undefined, selectors);
     initial.push(...list.items);
     from = list.resourceVersion;
   }
-  const events = api.watch(kind, namespace, from, stop.signal, filter);
+  const events = api.watch(kind, namespace, from, stop.signal, undefined, selectors);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.flushHeaders();
   for (const object of initial) res.write(`${JSON.stringify({ type: 'ADDED', object })}\n`);

@@ -4,11 +4,16 @@
  * controller neither knows nor cares where the API server is.
  */
 import type { ApiKind, KubeObject } from './api-kind.ts';
-import type { DeleteOptions, ObjectEvent, ObjectFilter, ObjectList, PatchType, Written } from './resource-service.ts';
+import type { DeleteOptions, ObjectEvent, ObjectFilter, ObjectList, PatchType, Selectors, Written } from './resource-service.ts';
 
+/**
+ * `filter` is a function, applied where the objects are; `selectors` are label and field selectors in
+ * their string form, which travel to the server (a remote client sends them as query parameters). Given
+ * both, an object must pass both.
+ */
 export interface ResourceClient {
   get(kind: ApiKind, namespace: string | undefined, name: string): Promise<KubeObject>;
-  list(kind: ApiKind, namespace?: string, filter?: ObjectFilter): Promise<ObjectList>;
+  list(kind: ApiKind, namespace?: string, filter?: ObjectFilter, selectors?: Selectors): Promise<ObjectList>;
   create(kind: ApiKind, namespace: string | undefined, body: unknown): Promise<Written>;
   update(kind: ApiKind, namespace: string | undefined, name: string, body: unknown): Promise<Written>;
   updateStatus(kind: ApiKind, namespace: string | undefined, name: string, body: unknown): Promise<Written>;
@@ -26,5 +31,6 @@ export interface ResourceClient {
     resourceVersion: string,
     signal: AbortSignal,
     filter?: ObjectFilter,
+    selectors?: Selectors,
   ): AsyncIterable<ObjectEvent>;
 }

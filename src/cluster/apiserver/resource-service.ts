@@ -11,10 +11,10 @@ import { invalid, isMarinaError, MarinaError } from '../../errors.ts';
 import type { Store, WatchEvent } from '../store/store.ts';
 import type { ResourceClient } from './resource-client.ts';
 import { type Admitted, type ApiKind, apiVersionOf, type KubeObject } from './api-kind.ts';
+import { bothFilters, compileSelectors, type ObjectFilter, type Selectors } from './object-filter.ts';
 import { collectionPrefix, objectKey } from './store-keys.ts';
 
-/** Keeps an object in a list or watch (a label and field selector, compiled by the caller). */
-export type ObjectFilter = (object: KubeObject) => boolean;
+export type { ObjectFilter, Selectors } from './object-filter.ts';
 
 export interface ObjectList {
   items: KubeObject[];
@@ -69,10 +69,12 @@ export class ResourceService implements ResourceClient {
     return withVersion(kv.value, kv.modRevision);
   }
 
-  async list(kind: ApiKind, namespace?: string, filter?: ObjectFilter): Promise<ObjectList> {
+  /** The objects of `kind` (in `namespace`, or all); `filter` and `selectors` both narrow the list. */
+  async list(kind: ApiKind, namespace?: string, filter?: ObjectFilter, selectors?: Selectors): Promise<ObjectList> {
+    const keep = bothFilters(filter, compileSelectors(kind, selectors));
     const { items, revision } = await this.store.list(collectionPrefix(kind, namespace));
     const objects = items.map((kv) => withVersion(kv.value, kv.modRevision));
-    return { items: filter ? objects.filter(filter) : objects, resourceVersion: String(revision) };
+    return { items: keep ? objects.filter(keep) : objects, resourceVersion: String(revision) };
   }
 
   async create(kind: ApiKind, namespace: string | undefined, body: unknown): Promise<Written> {
@@ -176,13 +178,15 @@ export class ResourceService implements ResourceClient {
     resourceVersion: string,
     signal: AbortSignal,
     filter?: ObjectFilter,
+    selectors?: Selectors,
   ): AsyncIterable<ObjectEvent> {
+    const keep = bothFilters(filter, compileSelectors(kind, selectors));
     const after = Number(resourceVersion);
     if (!Number.isInteger(after) || after < 0) {
       throw invalid(`resourceVersion "${resourceVersion}" is not a resource version: use the one a list returned`);
     }
     for await (const event of this.store.watch(collectionPrefix(kind, namespace), after, signal)) {
-      const translated = translate(event, filter);
+      const translated = translate(event, keep);
       if (translated) yield translated;
     }
   }
