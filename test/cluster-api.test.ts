@@ -8,7 +8,8 @@ import { request } from 'node:http';
 import { test } from 'node:test';
 import { useDaemon } from './harness.ts';
 
-const d = useDaemon();
+// No node agent: these pods are only scheduled, never run (and their untagged busybox would be pulled).
+const d = useDaemon({ args: ['--no-agent'] });
 
 /** A parsed JSON answer, which the tests index into freely. */
 type Json = ReturnType<typeof JSON.parse>;

@@ -15,7 +15,8 @@ import { kindByName } from '../src/cluster/resources/registry.ts';
 import { isMarinaError } from '../src/errors.ts';
 import { eventually, marinaBin, useDaemon } from './harness.ts';
 
-const d = useDaemon({ seedBusybox: false });
+// No node agent: these pods are only scheduled, never run (and their untagged busybox would be pulled).
+const d = useDaemon({ seedBusybox: false, args: ['--no-agent'] });
 const dir = mkdtempSync(join(tmpdir(), 'marina-cli-manifests-'));
 let clientOpen: HttpResourceClient | undefined;
 const client = () => (clientOpen ??= new HttpResourceClient(`unix://${d.socket}`));

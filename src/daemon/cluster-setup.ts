@@ -1,11 +1,14 @@
 /**
  * Composes the control plane in marinad: the Store on the state database, the API server's
  * ResourceService over it with every served kind, the namespaces every cluster starts with, and the
- * loops that act on objects — the shared informers, the scheduler and the controllers — running until
- * marinad stops.
+ * loops that act on objects — the shared informers, the scheduler, the controllers and this machine's
+ * node agent — running until marinad stops.
  */
 import type { Logger } from 'pino';
 import type { ClusterApi } from '../api/api-types.ts';
+import { hostFacts } from '../cluster/agent/host-facts.ts';
+import type { ImagePull } from '../cluster/agent/image-puller.ts';
+import { NodeAgent } from '../cluster/agent/node-agent.ts';
 import { ResourceService } from '../cluster/apiserver/resource-service.ts';
 import { CronJobController } from '../cluster/controllers/cronjob/cronjob-controller.ts';
 import { newDeploymentController } from '../cluster/controllers/deployment/deployment-controller.ts';
@@ -20,6 +23,7 @@ import { kindByName, kindCatalog } from '../cluster/resources/registry.ts';
 import { SchedulerLoop } from '../cluster/scheduler/scheduler-loop.ts';
 import { SqliteStore } from '../cluster/store/sqlite-store.ts';
 import type { StateDb } from '../db/state-db.ts';
+import type { Engine } from '../engine/services.ts';
 
 /** As Kubernetes starts: `default` for users, `kube-node-lease` for node agents' Leases, `kube-system`. */
 const initialNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -29,7 +33,16 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-export async function setUpControlPlane(options: { db: StateDb; logger: Logger }): Promise<ControlPlane> {
+/** The node agent marinad runs for its own engine (`--no-agent` leaves it out). */
+export interface LocalAgentOptions {
+  engine: Engine;
+  transfer: ImagePull;
+  nodeName: string;
+  /** The agent's state directory (pods' emptyDirs and projected files). */
+  stateDir: string;
+}
+
+export async function setUpControlPlane(options: { db: StateDb; logger: Logger; agent?: LocalAgentOptions }): Promise<ControlPlane> {
   const logger = options.logger.child({ part: 'cluster' });
   const store = new SqliteStore(options.db);
   const resources = new ResourceService(store);
@@ -70,6 +83,21 @@ export async function setUpControlPlane(options: { db: StateDb; logger: Logger }
     ...controllers.map((controller) => runController(controller, { workers: 2, logger: controllerLogger, signal: stop.signal })),
     recorder('event-cleanup').runCleanup(stop.signal),
   ];
+  // The node agent runs the pods bound to this node through this marinad's engine.
+  if (options.agent) {
+    const { engine, transfer, nodeName, stateDir } = options.agent;
+    const agent = new NodeAgent({
+      client: resources,
+      engine,
+      transfer,
+      nodeName,
+      facts: await hostFacts(engine, nodeName),
+      stateDir,
+      events: recorder('kubelet'),
+      logger: logger.child({ loop: 'node-agent', node: nodeName }),
+    });
+    loops.push(agent.run(stop.signal));
+  }
   for (const loop of loops) loop.catch((err) => logger.error({ err }, 'a control-plane loop stopped'));
 
   return {

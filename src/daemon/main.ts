@@ -4,6 +4,7 @@
  * and are picked up again by the next start (live restore).
  */
 import { mkdirSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,8 @@ interface DaemonFlags {
   registryTlsSelfSigned: boolean;
   registryTokenTtl: number;
   insecureRegistry: string[];
+  nodeName: string;
+  agent: boolean;
 }
 
 function parseFlags(argv: string[]): DaemonFlags {
@@ -86,6 +89,12 @@ function parseFlags(argv: string[]): DaemonFlags {
     return Number(value);
   };
   const collect = (value: string, previous: string[]) => [...previous, value];
+  const asNodeName = (value: string) => {
+    if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(value)) {
+      throw new InvalidArgumentError('use a DNS name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+    }
+    return value;
+  };
   const asLevel = (value: string) => {
     if (!logLevels.includes(value)) throw new InvalidArgumentError(`use one of ${logLevels.join(', ')}`);
     return value;
@@ -131,8 +140,15 @@ function parseFlags(argv: string[]): DaemonFlags {
       collect,
       [],
     )
+    .option('--node-name <name>', "this node's name in the control plane (its node agent's Node and Lease)", asNodeName, defaultNodeName())
+    .option('--no-agent', 'do not run the node agent (pods bound to this node are not run)')
     .parse(argv)
     .opts<DaemonFlags>();
+}
+
+/** The host's name as a node name: Kubernetes' node names are lowercase DNS names. */
+function defaultNodeName(): string {
+  return hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'localhost';
 }
 
 async function main(): Promise<void> {
@@ -197,7 +213,13 @@ async function main(): Promise<void> {
       runcPath: flags.runc ?? 'runc',
       logger,
     });
-    controlPlane = await setUpControlPlane({ db: engine.storage.db, logger });
+    controlPlane = await setUpControlPlane({
+      db: engine.storage.db,
+      logger,
+      agent: flags.agent
+        ? { engine, transfer: registry.transfer, nodeName: flags.nodeName, stateDir: join(root, 'agent') }
+        : undefined,
+    });
     const context: ApiContext = {
       engine,
       logger,
