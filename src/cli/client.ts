@@ -103,7 +103,12 @@ export class ApiClient {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const headers: Record<string, string> = { ...options.headers };
       const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
-      if (payload !== undefined) headers['content-type'] = 'application/json';
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        // Node sends a DELETE's body neither chunked nor sized unless told its length: the server would
+        // read it as the next request.
+        headers['content-length'] = String(Buffer.byteLength(payload));
+      }
       if (options.body) headers['content-type'] = 'application/x-tar';
       const req = request(
         {
