@@ -7,6 +7,7 @@ import type { Deployment, ReplicaSet } from '../cluster/resources/apps-schemas.t
 import { revisionOf } from '../cluster/controllers/deployment/revisions.ts';
 import { isControlledBy } from '../cluster/resources/owner-references.ts';
 import { MarinaError } from '../errors.ts';
+import { kubeTime } from '../cluster/resources/kube-time.ts';
 
 export interface RolloutProgress {
   done: boolean;
@@ -63,7 +64,7 @@ export function historyRows(d: Deployment, replicaSets: readonly ReplicaSet[]): 
 
 /** `rollout restart`: a new template annotation, so the template changes and rolls out again. */
 export function restartPatch(now: Date): unknown {
-  return { spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: now.toISOString().replace(/\.\d{3}Z$/, 'Z') } } } } };
+  return { spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: kubeTime(now) } } } } };
 }
 
 /** A revision number as `--to-revision` takes it: 0 (the previous one) or more. */

@@ -13,6 +13,7 @@ import { abortOnClose, http, type Route, upgrade } from '../api-types.ts';
 import { queryFlag, queryInt, readJson, requireQuery, sendJson, sendNoContent } from '../http-io.ts';
 import type { Router } from '../router.ts';
 import { dockerStatsJson, execCreateOf, execInspectJson, pathStatHeader, stoppedStats } from './docker-extras-format.ts';
+import { abortableSleep } from '../../abortable-sleep.ts';
 
 /** How often a streamed `stats` answer gets a sample, and how far apart the two samples of a one-off answer are. */
 const statsIntervalMs = 1000;
@@ -34,15 +35,6 @@ async function sample(containers: ContainerService, id: string): Promise<Contain
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
 async function writeStats(res: ServerResponse, containers: ContainerService, idOrName: string, query: URLSearchParams) {
   const record = await containers.inspect(idOrName);
   const stream = queryFlag(query, 'stream', true);
@@ -50,7 +42,7 @@ async function writeStats(res: ServerResponse, containers: ContainerService, idO
   if (!stream) {
     // Two samples a second apart, as dockerd does, so the client can compute a CPU percentage (one-shot skips that).
     const first = await sample(containers, record.id);
-    if (!queryFlag(query, 'one-shot') && first) await sleep(statsIntervalMs, abortOnClose(res));
+    if (!queryFlag(query, 'one-shot') && first) await abortableSleep(statsIntervalMs, abortOnClose(res));
     const second = first && (await sample(containers, record.id));
     const current = second ?? first;
     sendJson(res, 200, dockerStatsJson(current ?? zeroed, second ? first : undefined, totalmem()));
@@ -65,7 +57,7 @@ async function writeStats(res: ServerResponse, containers: ContainerService, idO
     res.write(`${JSON.stringify(dockerStatsJson(current ?? zeroed, previous, totalmem()))}\n`);
     if (!current) break;
     previous = current;
-    await sleep(statsIntervalMs, signal);
+    await abortableSleep(statsIntervalMs, signal);
   }
   res.end();
 }

@@ -24,7 +24,7 @@ import { podKeyOfLabels, podUidLabel } from './pod-labels.ts';
 import { type AgentEngine, PodSync } from './pod-sync.ts';
 import { ProbeWorkers } from './probe-workers.ts';
 import { type BackoffPolicy, kubeletBackoff } from './restart-backoff.ts';
-import { abortableSleep } from './time.ts';
+import { abortableSleep } from '../../abortable-sleep.ts';
 
 /** Container events that change a pod's state (probe execs and the like do not). */
 const podContainerChanges = new Set(['start', 'die', 'oom', 'destroy']);

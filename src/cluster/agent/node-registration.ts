@@ -19,7 +19,8 @@ import {
   nodeStatus,
   nodeStatusDue,
 } from './node-object.ts';
-import { abortableSleep, timestamp } from './time.ts';
+import { abortableSleep } from '../../abortable-sleep.ts';
+import { kubeTime } from '../resources/kube-time.ts';
 
 const nodes = kindByName('nodes');
 const leases = kindByName('leases');
@@ -107,7 +108,7 @@ export class NodeRegistration {
   }
 
   async #writeStatus(node: Node): Promise<void> {
-    const status = nodeStatus(this.#options.facts, node.status, timestamp(new Date()));
+    const status = nodeStatus(this.#options.facts, node.status, kubeTime(new Date()));
     await this.#options.client.updateStatus(nodes, undefined, this.#options.nodeName, {
       metadata: { name: this.#options.nodeName },
       status,

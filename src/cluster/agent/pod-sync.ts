@@ -31,7 +31,7 @@ import { mountsFor, type PreparedVolumes, prepareVolumes, removePodDirectory } f
 import { type ActionDeps, runHandler } from './probe-actions.ts';
 import type { ProbeWorkers } from './probe-workers.ts';
 import { type BackoffPolicy, type BackoffState, countExit, restartDelayMs } from './restart-backoff.ts';
-import { timestamp } from './time.ts';
+import { kubeTime } from '../resources/kube-time.ts';
 
 const pods = kindByName('pods');
 const configMaps = kindByName('configmaps');
@@ -124,7 +124,7 @@ export class PodSync {
     const status = computePodStatus(
       pod,
       { podIP: sandbox.ip, hostIP: this.#options.hostIP, initContainers, containers, failure: round.failure },
-      timestamp(new Date()),
+      kubeTime(new Date()),
     );
     if (statusChanged(pod.status, status)) await this.#writeStatus(pod, status);
     return { requeueAfterMs: round.requeueMs };

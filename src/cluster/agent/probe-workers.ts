@@ -14,7 +14,7 @@ import {
   probeTiming,
   recordProbe,
 } from './probe-tracker.ts';
-import { abortableSleep } from './time.ts';
+import { abortableSleep } from '../../abortable-sleep.ts';
 
 export interface ProbeTarget {
   podKey: string;

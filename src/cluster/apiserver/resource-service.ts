@@ -13,6 +13,7 @@ import type { ResourceClient } from './resource-client.ts';
 import { type Admitted, type ApiKind, apiVersionOf, type KubeObject } from './api-kind.ts';
 import { bothFilters, compileSelectors, type ObjectFilter, type Selectors } from './object-filter.ts';
 import { collectionPrefix, objectKey } from './store-keys.ts';
+import { kubeTime } from '../resources/kube-time.ts';
 
 export type { ObjectFilter, Selectors } from './object-filter.ts';
 
@@ -273,7 +274,7 @@ export class ResourceService implements ResourceClient {
   }
 
   private timestamp(plusSeconds = 0): string {
-    return new Date(this.now().getTime() + plusSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return kubeTime(this.now().getTime() + plusSeconds * 1000);
   }
 }
 

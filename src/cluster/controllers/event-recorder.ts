@@ -15,6 +15,7 @@ import type { ApiKind, KubeObject } from '../apiserver/api-kind.ts';
 import type { ResourceClient } from '../apiserver/resource-client.ts';
 import type { Event } from '../resources/core-schemas.ts';
 import { kindByName } from '../resources/registry.ts';
+import { kubeTime } from '../resources/kube-time.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -161,7 +162,7 @@ export class EventRecorder implements EventSink {
 
   /** Counts one more occurrence on the existing Event; false when it is gone (expired or deleted). */
   private async bump(known: Remembered, now: Date): Promise<boolean> {
-    const lastTimestamp = timestamp(now);
+    const lastTimestamp = kubeTime(now);
     try {
       for (let attempt = 0; ; attempt++) {
         const current = (await this.client.get(this.events, known.namespace, known.name)) as Event;
@@ -183,7 +184,7 @@ export class EventRecorder implements EventSink {
   }
 
   private newEvent(object: KubeObject, type: EventType, reason: string, message: string, now: Date): Event {
-    const at = timestamp(now);
+    const at = kubeTime(now);
     const { apiVersion, kind, metadata } = object;
     return {
       apiVersion: 'v1',
@@ -217,8 +218,4 @@ export class EventRecorder implements EventSink {
     // A Map iterates in insertion order, so the first key is the least recently recorded one.
     if (this.remembered.size > maxRemembered) this.remembered.delete(this.remembered.keys().next().value!);
   }
-}
-
-function timestamp(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -17,6 +17,7 @@ import { Scheduler, type SchedulerOptions } from './scheduler.ts';
 import { SchedulingQueue, type QueueTimings } from './scheduling-queue.ts';
 import { ClusterSnapshot } from './snapshot.ts';
 import type { NodeView, PodView } from './types.ts';
+import { kubeTime } from '../resources/kube-time.ts';
 
 export interface SchedulerLoopOptions {
   client: ResourceClient;
@@ -114,7 +115,7 @@ export class SchedulerLoop {
   private async reportUnschedulable(pod: PodView, message: string): Promise<void> {
     const object = pod as unknown as KubeObject;
     await this.options.events.record(object, 'Warning', 'FailedScheduling', message);
-    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now() };
+    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: kubeTime() };
     const status = (object.status ?? {}) as { conditions?: { type: string }[] };
     const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
     try {
@@ -168,8 +169,4 @@ export class SchedulerLoop {
   private poke(): void {
     this.wake?.();
   }
-}
-
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -22,6 +22,7 @@ import {
   scheduledTimestampAnnotation,
   statusChanged,
 } from './cronjob-decision.ts';
+import { kubeTime } from '../../resources/kube-time.ts';
 
 const cronJobs = kindByName('cronjobs');
 const jobs = kindByName('jobs');
@@ -105,7 +106,7 @@ export class CronJobController implements Controller {
         labels: { ...template.metadata?.labels },
         annotations: {
           ...template.metadata?.annotations,
-          [scheduledTimestampAnnotation]: scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          [scheduledTimestampAnnotation]: kubeTime(scheduledTime),
         },
         ownerReferences: [newControllerRef(cronJob)],
       },

@@ -17,6 +17,7 @@ import type { CronJob, Job } from '../../resources/batch-schemas.ts';
 import { missedRuns, nextAfter } from '../../resources/cron.ts';
 import type { ObjectReference } from '../../resources/meta-schemas.ts';
 import { finishedCondition } from '../job/job-decision.ts';
+import { kubeTime } from '../../resources/kube-time.ts';
 
 /** Kubernetes' annotation on a Job: when its CronJob scheduled it. */
 export const scheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -101,7 +102,7 @@ export function decideCronJob(cronJob: CronJob, jobs: readonly Job[], now: Date)
         events.push({
           type: 'Warning',
           reason: 'MissSchedule',
-          message: `Missed scheduled time to start a job: ${iso(due)}`,
+          message: `Missed scheduled time to start a job: ${kubeTime(due)}`,
         });
       } else if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
         events.push({
@@ -115,7 +116,7 @@ export function decideCronJob(cronJob: CronJob, jobs: readonly Job[], now: Date)
           active = [];
         }
         decision.create = { name, scheduledTime: due };
-        lastScheduleTime = iso(due);
+        lastScheduleTime = kubeTime(due);
       }
     }
     decision.requeueAfterMs = Math.max(1, nextAfter(spec.schedule, now, timeZone).getTime() - now.getTime());
@@ -147,9 +148,6 @@ function oldestBeyond(jobs: readonly Job[], limit: number): string[] {
   return sorted.slice(0, Math.max(0, sorted.length - limit)).map((j) => j.metadata.name ?? '');
 }
 
-function iso(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -6,6 +6,7 @@
  */
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../../resources/apps-schemas.ts';
 import { fenceposts } from './replica-arithmetic.ts';
+import { kubeTime } from '../../resources/kube-time.ts';
 
 type Condition = NonNullable<DeploymentStatus['conditions']>[number];
 
@@ -21,13 +22,9 @@ export const reasons = {
   deploymentResumed: 'DeploymentResumed',
 } as const;
 
-/** Kubernetes' times: RFC 3339 to the second. */
-export function timestamp(now: number): string {
-  return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function condition(type: string, status: string, reason: string, message: string, now: number): Condition {
-  const at = timestamp(now);
+  const at = kubeTime(now);
   return { type, status, reason, message, lastUpdateTime: at, lastTransitionTime: at };
 }
 

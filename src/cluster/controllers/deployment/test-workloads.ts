@@ -11,6 +11,7 @@ import type { ControllerInformers } from '../informers.ts';
 import { newReplicaSetController } from '../replicaset/replicaset-controller.ts';
 import { type ControllerFixture, controllerFixture } from '../test-controllers.ts';
 import { newDeploymentController } from './deployment-controller.ts';
+import { kubeTime } from '../../resources/kube-time.ts';
 
 export const podKind = kindByName('pods');
 export const replicaSetKind = kindByName('replicasets');
@@ -41,7 +42,7 @@ async function playNodeAgent(cluster: TestCluster, informers: ControllerInformer
       const pod = informers.pods.get('default', name) as Pod | undefined;
       if (!pod || pod.metadata.deletionTimestamp) continue;
       const status = ready(pod) ? 'True' : 'False';
-      const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const at = kubeTime();
       await cluster.api
         .updateStatus(podKind, 'default', name, {
           ...pod,

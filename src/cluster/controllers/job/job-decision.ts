@@ -21,6 +21,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Job, JobStatus } from '../../resources/batch-schemas.ts';
 import type { Pod } from '../../resources/pod-schemas.ts';
 import { isPodActive, isPodReady } from '../replicaset/pod-state.ts';
+import { kubeTime } from '../../resources/kube-time.ts';
 
 /** The annotation (and label) holding an Indexed Job pod's completion index. */
 export const completionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -85,7 +86,7 @@ export function decideJob(
   const succeeded = Math.max(previous.succeeded ?? 0, completed?.size ?? succeededPods.length);
   const failed = Math.max(previous.failed ?? 0, failedPods.length);
   const restarts = spec.template.spec.restartPolicy === 'OnFailure' ? sumRestarts(active) : 0;
-  const nowIso = iso(now);
+  const nowIso = kubeTime(now);
   const events: JobEvent[] = [];
   const decision: JobDecision = { status: {}, create: [], delete: [], deleteJob: false, events };
 
@@ -317,9 +318,6 @@ function name(pod: Pod): string {
   return pod.metadata.name ?? '';
 }
 
-function iso(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function withoutUndefined(status: JobStatus): JobStatus {
   return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined)) as JobStatus;

@@ -14,6 +14,7 @@
 import type { Node, Taint } from '../../resources/core-schemas.ts';
 import type { Pod, Toleration } from '../../resources/pod-schemas.ts';
 import { toleratesTaint } from '../../resources/tolerations.ts';
+import { kubeTime } from '../../resources/kube-time.ts';
 
 export const unreachableTaintKey = 'node.kubernetes.io/unreachable';
 
@@ -51,7 +52,7 @@ export interface NodeChanges {
 
 /** How the node must change for its reachability (nothing to change: both undefined). */
 export function nodeChanges(node: Node, unreachable: boolean, now: Date): NodeChanges {
-  const at = iso(now);
+  const at = kubeTime(now);
   const taints = node.spec?.taints ?? [];
   const others = taints.filter((t) => t.key !== unreachableTaintKey);
   const ours = taints.filter((t) => t.key === unreachableTaintKey);
@@ -118,8 +119,4 @@ function effectiveTolerations(
     ...tolerations,
     { key: unreachableTaintKey, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: defaultSeconds },
   ];
-}
-
-function iso(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

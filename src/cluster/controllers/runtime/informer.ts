@@ -9,6 +9,7 @@ import { isMarinaError } from '../../../errors.ts';
 import type { ApiKind, KubeObject } from '../../apiserver/api-kind.ts';
 import type { ResourceClient } from '../../apiserver/resource-client.ts';
 import type { ObjectEvent, ObjectFilter } from '../../apiserver/resource-service.ts';
+import { abortableSleep } from '../../../abortable-sleep.ts';
 
 export interface InformerHandlers {
   added?(object: KubeObject): void;
@@ -109,7 +110,7 @@ export class Informer {
         if (signal.aborted) break;
         if (!isMarinaError(err, 'Expired')) this.options.onError?.(err);
       }
-      if (!signal.aborted) await sleep(retryDelayMs, signal);
+      if (!signal.aborted) await abortableSleep(retryDelayMs, signal);
     }
   }
 
@@ -166,16 +167,4 @@ function addTo(entries: Map<string, Set<string>>, value: string, key: string): v
   const keys = entries.get(value) ?? new Set<string>();
   keys.add(key);
   entries.set(value, keys);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
