@@ -181,20 +181,9 @@ export class PodSync {
       now: Date.now(),
     });
     switch (step.action) {
-      case 'running': {
-        const id = current!.containerId;
-        if (role === 'app')
-          probes.ensure({
-            podKey: keyOf(pod),
-            containerId: id,
-            container,
-            podIP: round.sandbox.ip,
-            startedAt: current!.startedAt,
-          });
-        observation.ready = role === 'app' && probes.ready(id);
-        observation.started = role === 'app' && probes.started(id);
+      case 'running':
+        this.#watchRunning(round, container, role, observation);
         break;
-      }
       case 'done':
         if (role === 'init' && !step.succeeded) {
           round.failure = {
@@ -235,7 +224,28 @@ export class PodSync {
         await this.#createContainer(round, container, role, step.attempt, observation);
         break;
     }
+    // A container this round started is running now: its probes start and its readiness goes into this
+    // round's status, not the next round's (which waits behind every other queued pod).
+    if ((step.action === 'start' || step.action === 'create') && observation.current?.status === 'running') {
+      this.#watchRunning(round, container, role, observation);
+    }
     return observation;
+  }
+
+  /** Probes for a running app container, and what they say of it so far. */
+  #watchRunning(round: SyncRound, container: Container, role: ContainerRole, observation: ContainerObservation): void {
+    if (role !== 'app' || !observation.current) return;
+    const { probes } = this.#options;
+    const id = observation.current.containerId;
+    probes.ensure({
+      podKey: keyOf(round.pod),
+      containerId: id,
+      container,
+      podIP: round.sandbox.ip,
+      startedAt: observation.current.startedAt,
+    });
+    observation.ready = probes.ready(id);
+    observation.started = probes.started(id);
   }
 
   async #createContainer(
