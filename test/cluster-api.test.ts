@@ -156,6 +156,13 @@ test('update with a stale resourceVersion is 409; merge and JSON patches; the st
   assert.equal(status.body.status.allocatable.cpu, '2');
   const ignored = await kube('PATCH', '/api/v1/nodes/status-node', { status: { allocatable: { cpu: '9' } } }, 'application/merge-patch+json');
   assert.equal(ignored.body.status.allocatable.cpu, '2', 'the main resource does not write status');
+  const pod = await kube('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'to-bind' }, spec: { nodeSelector: { none: 'x' }, containers: [{ name: 'c', image: 'busybox' }] } });
+  assert.equal(pod.status, 201, JSON.stringify(pod.body));
+  const binding = await kube('POST', '/api/v1/namespaces/default/pods/to-bind/binding', { apiVersion: 'v1', kind: 'Binding', target: { name: 'status-node' } });
+  assert.equal(binding.status, 201, JSON.stringify(binding.body));
+  assert.equal(binding.body.spec.nodeName, 'status-node');
+  const again = await kube('POST', '/api/v1/namespaces/default/pods/to-bind/binding', { target: { name: 'other' } });
+  assert.deepEqual([again.status, again.body.reason], [409, 'Conflict']);
   const apply = await kube('PATCH', '/apis/apps/v1/namespaces/default/deployments/rv', {}, 'application/apply-patch+yaml');
   assert.equal(apply.status, 405);
 });

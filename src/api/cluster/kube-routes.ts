@@ -28,6 +28,7 @@ export function addKubeRoutes(router: Router<Route>): void {
   router.add('GET', '/kube/collection', http(listOrWatch));
   router.add('POST', '/kube/collection', http(create));
   router.add('GET', '/kube/object', http(getObject));
+  router.add('POST', '/kube/object', http(bind));
   router.add('PUT', '/kube/object', http(replace));
   router.add('PATCH', '/kube/object', http(patch));
   router.add('DELETE', '/kube/object', http(remove));
@@ -39,14 +40,17 @@ interface Resolved {
   namespace: string | undefined;
   name: string;
   status: boolean;
+  subresource: string | undefined;
 }
 
-function resolve(call: HttpCall): Resolved {
+/** The call's target; `pods/NAME/binding` only where `binding` is asked for (it takes POST alone). */
+function resolve(call: HttpCall, binding = false): Resolved {
   const cluster = clusterOf(call);
   const target = parseKubePath(new URL(call.req.url ?? '/', 'http://marina').pathname);
   const kind = kindOf(cluster.kinds, target);
-  if (target.subresource !== undefined && target.subresource !== 'status') {
-    throw new MarinaError('NotFound', `${kind.plural} have no subresource "${target.subresource}" here (only status)`);
+  const served = binding && kind.plural === 'pods' ? ['binding'] : ['status'];
+  if (target.subresource !== undefined && !served.includes(target.subresource)) {
+    throw new MarinaError('NotFound', `${kind.plural} have no subresource "${target.subresource}" here (only ${served.join(', ')})`);
   }
   return {
     api: cluster.resources,
@@ -54,6 +58,7 @@ function resolve(call: HttpCall): Resolved {
     namespace: kind.namespaced ? target.namespace : undefined,
     name: target.name ?? '',
     status: target.subresource === 'status',
+    subresource: target.subresource,
   };
 }
 
@@ -152,6 +157,16 @@ async function streamWatch(
 async function create(call: HttpCall): Promise<void> {
   const { api, kind, namespace } = resolve(call);
   sendWritten(call.res, 201, await api.create(kind, namespace, await readJson(call.req)));
+}
+
+/** `POST pods/NAME/binding` with a Binding: what a scheduler writes to place a pod. */
+async function bind(call: HttpCall): Promise<void> {
+  const { api, kind, namespace, name, subresource } = resolve(call, true);
+  if (subresource !== 'binding') throw new MarinaError('NotFound', 'POST to an object is only for pods/NAME/binding');
+  const body = (await readJson(call.req)) as { target?: { name?: unknown } } | null;
+  const node = body?.target?.name;
+  if (typeof node !== 'string') throw invalid('target.name: Required value: a Binding names the node in target.name');
+  sendJson(call.res, 201, await api.bind(kind, namespace ?? 'default', name, node));
 }
 
 async function getObject(call: HttpCall): Promise<void> {

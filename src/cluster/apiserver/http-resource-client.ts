@@ -126,6 +126,11 @@ export class HttpResourceClient implements ResourceClient {
     });
   }
 
+  async bind(pods: ApiKind, namespace: string, name: string, nodeName: string): Promise<KubeObject> {
+    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } };
+    return (await this.json({ method: 'POST', path: kubePathOf(pods, namespace, name, 'binding'), body })).body as KubeObject;
+  }
+
   async delete(kind: ApiKind, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
     return (await this.json({ method: 'DELETE', path: kubePathOf(kind, namespace, name), body: options })).body as KubeObject;
   }

@@ -25,6 +25,8 @@ export interface ResourceClient {
     options: { type: PatchType; subresource?: 'status' },
   ): Promise<Written>;
   delete(kind: ApiKind, namespace: string | undefined, name: string, options?: DeleteOptions): Promise<KubeObject>;
+  /** Assigns an unbound pod to a node (`pods/NAME/binding`). */
+  bind(pods: ApiKind, namespace: string, name: string, nodeName: string): Promise<KubeObject>;
   watch(
     kind: ApiKind,
     namespace: string | undefined,

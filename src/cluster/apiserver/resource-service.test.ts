@@ -140,3 +140,17 @@ test('list and watch: per namespace, from a list version, with a filter turning 
   );
   await assert.rejects(take(api.watch(widgets, 'default', 'x', controller.signal), 1), /not a resource version/);
 });
+
+test('bind assigns an unbound pod to a node once, with PodScheduled=True; bound or deleting pods are Conflicts', async () => {
+  await api.create(pods, 'default', { metadata: { name: 'p' }, spec: {} });
+  const bound = await api.bind(pods, 'default', 'p', 'n1');
+  assert.equal((bound.spec as { nodeName?: string }).nodeName, 'n1');
+  assert.deepEqual(
+    ((bound.status as { conditions: { type: string; status: string }[] }).conditions ?? []).map((c) => `${c.type}=${c.status}`),
+    ['PodScheduled=True'],
+  );
+  await assert.rejects(api.bind(pods, 'default', 'p', 'n2'), (err) => isMarinaError(err, 'Conflict') && /already assigned to node "n1"/.test(err.message));
+  await assert.rejects(api.bind(pods, 'default', 'missing', 'n1'), (err) => isMarinaError(err, 'NotFound'));
+  await assert.rejects(api.bind(pods, 'default', 'p', ''), (err) => isMarinaError(err, 'Invalid'));
+  assert.equal(((await api.get(pods, 'default', 'p')).spec as { nodeName?: string }).nodeName, 'n1');
+});

@@ -143,6 +143,34 @@ export class ResourceService implements ResourceClient {
   }
 
   /**
+   * Kubernetes' `pods/NAME/binding`: assigns an unbound pod to a node, and sets its PodScheduled condition.
+   * Only `spec.nodeName` and that condition change, so no re-admission of the whole pod is needed (the
+   * scheduler binds thousands of pods a second). Conflict when the pod is bound already or deleting.
+   */
+  async bind(pods: ApiKind, namespace: string, name: string, nodeName: string): Promise<KubeObject> {
+    if (!nodeName) throw invalid('target.name: Required value: the node to bind the pod to');
+    const key = objectKey(pods, namespace, name);
+    for (let attempt = 1; ; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(pods, name);
+      const pod = kv.value as KubeObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string }[] } };
+      if (pod.spec?.nodeName) {
+        throw new MarinaError('Conflict', `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      }
+      if (pod.metadata.deletionTimestamp) throw new MarinaError('Conflict', `pod ${name} is being deleted; it cannot be bound`);
+      const scheduled = { type: 'PodScheduled', status: 'True', lastTransitionTime: this.timestamp() };
+      const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), scheduled];
+      const bound = { ...pod, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions } };
+      try {
+        const updated = await this.store.update(key, bound, kv.modRevision);
+        return withVersion(updated.value, updated.modRevision);
+      } catch (err) {
+        if (!isMarinaError(err, 'Conflict') || attempt === patchAttempts) throw err;
+      }
+    }
+  }
+
+  /**
    * Deletes at once, or marks the object deleting (sets `deletionTimestamp`) when something must happen
    * first: finalizers to run (foreground and orphan propagation add theirs), or a scheduled pod to be
    * stopped by its node agent within its grace period. Returns the object as it was removed or marked.

@@ -2,7 +2,7 @@
  * The scheduler's edge with the cluster: informers feed the snapshot (nodes, bound pods) and the
  * scheduling queue (pods waiting for a node); one loop takes the next pod, asks the pure Scheduler for a
  * node, assumes it in the snapshot at once (so the next pod sees it) and writes the binding
- * (`spec.nodeName`) without waiting, a bounded number at a time. A pod that fits nowhere gets a
+ * (`pods/NAME/binding`) without waiting, a bounded number at a time. A pod that fits nowhere gets a
  * FailedScheduling event and the PodScheduled=False condition with the reason, and is retried when the
  * cluster changes. A failed bind is forgotten in the snapshot and the pod retried after a back-off.
  */
@@ -102,7 +102,7 @@ export class SchedulerLoop {
     const key = podKey(pod);
     const { namespace, name } = pod.metadata;
     try {
-      await this.options.client.patch(pods, namespace, name ?? '', { spec: { nodeName: node } }, { type: 'merge' });
+      await this.options.client.bind(pods, namespace ?? 'default', name ?? '', node);
       this.queue.done(key);
       await this.options.events.record(pod as unknown as KubeObject, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
     } catch (err) {
