@@ -174,10 +174,10 @@ function sh(cmd: string, args: string[]): string {
 }
 
 /**
- * Kills every process whose conmon or runc state lives under `root`, unmounts everything below it and
- * deletes it. Works from the file system alone, so it cleans up after a daemon that crashed.
+ * Kills the containers of the daemon whose state is under `root` (runc's, the build's RUN steps) and every
+ * process naming that root (conmon, a marinad): what a machine that lost power leaves running — nothing.
  */
-export function cleanupRoot(root: string): void {
+export function killContainersOf(root: string): void {
   // The engine's containers, and the build's RUN steps.
   for (const runcRoot of [join(root, 'runc'), join(root, 'build', 'runc')]) {
     if (!existsSync(runcRoot)) continue;
@@ -190,6 +190,14 @@ export function cleanupRoot(root: string): void {
   for (const pid of sh('pgrep', ['-f', root]).split('\n').filter(Boolean)) {
     if (Number(pid) !== process.pid) sh('kill', ['-9', pid]);
   }
+}
+
+/**
+ * Kills every process whose conmon or runc state lives under `root`, unmounts everything below it and
+ * deletes it. Works from the file system alone, so it cleans up after a daemon that crashed.
+ */
+export function cleanupRoot(root: string): void {
+  killContainersOf(root);
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')

@@ -25,12 +25,16 @@ export interface ApiContext {
   builds: BuildService;
   /** The control plane's API (`/api/v1/...`, `/apis/...`); absent where marinad runs no control plane. */
   cluster?: ClusterApi;
+  /** Where the control plane is when this marinad joined another's (`--join`): cluster requests go there. */
+  joinedControlPlane?: string;
 }
 
 /** What the cluster API routes need: the kinds served and the service behind them. */
 export interface ClusterApi {
   kinds: KindCatalog;
   resources: ResourceService;
+  /** The node this marinad's own agent runs (absent with --no-agent): pod logs and exec reach its pods only. */
+  localNode?: string;
 }
 
 export interface HttpCall {

@@ -73,7 +73,8 @@ export function errorFromBody(status: number, body: string): DaemonError {
     };
     if (parsed.message) {
       return new DaemonError(
-        parsed.code ?? errorCodeOfHttpStatus(status),
+        // A Kubernetes Status carries a numeric `code` (the HTTP status), not one of ours.
+        typeof parsed.code === 'string' ? parsed.code : errorCodeOfHttpStatus(status),
         parsed.message,
         parsed.details ? { details: parsed.details } : undefined,
       );

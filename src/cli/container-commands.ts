@@ -182,6 +182,56 @@ async function startAttached(
   }
 }
 
+/**
+ * `logs` and `exec` take a pod too: container names and ids never hold a `/`, `pod/web` and `deploy/web`
+ * always do. (Decided here, without loading the cluster code, which only a KIND/NAME needs.)
+ */
+const isClusterTarget = (arg: string): boolean => arg.includes('/');
+
+interface LogsFlags {
+  follow?: boolean;
+  since?: string;
+  until?: string;
+  tail?: string;
+  n?: string;
+  timestamps?: boolean;
+  namespace?: string;
+  container?: string;
+  previous?: boolean;
+}
+
+interface ExecFlags {
+  interactive?: boolean;
+  tty?: boolean;
+  env: string[];
+  workdir?: string;
+  user?: string;
+  privileged?: boolean;
+  container?: string;
+  namespace?: string;
+}
+
+/** `logs KIND/NAME`: kubectl's flags (`-n` is the namespace there), through the cluster API. */
+async function clusterLogs(target: string, flags: LogsFlags): Promise<void> {
+  if (flags.until) throw new MarinaError('Invalid', '--until is for containers: pods take --since');
+  const { podLogs } = await import('./cluster-logs.ts');
+  const { n, namespace, ...rest } = flags;
+  await podLogs(target, { ...rest, namespace: namespace ?? n ?? 'default' });
+}
+
+/** `exec KIND/NAME -- CMD`: what kubectl exec takes, through the cluster API. */
+async function clusterExec(target: string, command: string[], flags: ExecFlags): Promise<void> {
+  if (flags.env.length > 0 || flags.workdir || flags.user || flags.privileged) {
+    throw new MarinaError('Invalid', '-e, -w, -u and --privileged are for containers: a pod exec runs as the pod\'s container is set up');
+  }
+  const { podExec } = await import('./cluster-logs.ts');
+  const { container, interactive, tty } = flags;
+  // kubectl's form is `exec pod/NAME -- CMD…`; options pass through after the target, so `--` arrives here.
+  const args = command[0] === '--' ? command.slice(1) : command;
+  if (args.length === 0) throw new MarinaError('Invalid', 'give the command to run: marina exec pod/NAME -- CMD…');
+  await podExec(target, args, { namespace: flags.namespace ?? 'default', container, interactive, tty });
+}
+
 export function registerContainerCommands(program: Command): void {
   addCreateOptions(
     program
@@ -399,61 +449,63 @@ export function registerContainerCommands(program: Command): void {
 
   program
     .command('logs')
-    .description('Fetch the logs of a container')
-    .argument('<container>')
+    .description('Fetch the logs of a container, or of a pod through the cluster API: pod/NAME, deploy/NAME, rs/NAME or job/NAME')
+    .argument('<container|kind/name>')
     .option('-f, --follow', 'follow log output')
-    .option('--since <time>', 'logs since a timestamp (RFC 3339 or unix seconds)')
-    .option('--until <time>', 'logs before a timestamp')
-    .option('-n, --tail <n>', 'number of lines from the end (or all)', 'all')
+    .option('--since <time>', 'logs since a timestamp (RFC 3339 or unix seconds) or a duration back from now (10m)')
+    .option('--until <time>', 'logs before a timestamp (containers only)')
+    .option('--tail <n>', 'number of lines from the end (or all)')
+    .option('-n <value>', 'with a container: the same as --tail; with KIND/NAME: the namespace, as in kubectl')
     .option('-t, --timestamps', 'show timestamps')
-    .action(
-      async (
-        name: string,
-        flags: { follow?: boolean; since?: string; until?: string; tail: string; timestamps?: boolean },
-      ) => {
-        const res = await api().send('GET', `${ctr(name)}/logs`, {
-          query: {
-            follow: flags.follow,
-            since: flags.since,
-            until: flags.until,
-            tail: flags.tail,
-            timestamps: flags.timestamps,
-          },
-        });
-        const decoder = new FrameDecoder();
-        for await (const chunk of res) {
-          for (const frame of decoder.push(chunk as Buffer))
-            (frame.stream === 'stderr' ? process.stderr : process.stdout).write(frame.data);
-        }
-      },
-    );
+    .option('--namespace <namespace>', 'KIND/NAME: the namespace (default "default")')
+    .option('-c, --container <name>', "KIND/NAME: the pod's container (required when it has several)")
+    .option('-p, --previous', "KIND/NAME: the container's previous run, the one before its last restart")
+    .action(async (name: string, flags: LogsFlags) => {
+      if (isClusterTarget(name)) return clusterLogs(name, flags);
+      if (flags.container || flags.previous || flags.namespace) {
+        throw new MarinaError('Invalid', '-c, -p and --namespace are for pods (KIND/NAME, e.g. pod/web), not containers');
+      }
+      const res = await api().send('GET', `${ctr(name)}/logs`, {
+        query: {
+          follow: flags.follow,
+          since: flags.since,
+          until: flags.until,
+          tail: flags.tail ?? flags.n ?? 'all',
+          timestamps: flags.timestamps,
+        },
+      });
+      const decoder = new FrameDecoder();
+      for await (const chunk of res) {
+        for (const frame of decoder.push(chunk as Buffer))
+          (frame.stream === 'stderr' ? process.stderr : process.stdout).write(frame.data);
+      }
+    });
 
   program
     .command('exec')
-    .description('Run a command in a running container')
-    .argument('<container>')
+    .description('Run a command in a running container, or in a pod through the cluster API: pod/NAME, deploy/NAME, rs/NAME or job/NAME (then: marina exec [-it] pod/NAME -- CMD…)')
+    .argument('<container|kind/name>')
     .argument('<command...>')
     .passThroughOptions()
     .option('-i, --interactive', 'keep STDIN open')
     .option('-t, --tty', 'allocate a pseudo-TTY')
-    .option('-e, --env <K=V>', 'set an environment variable', collect, [])
-    .option('-w, --workdir <dir>', 'working directory inside the container')
-    .option('-u, --user <user[:group]>', 'user name or uid')
-    .option('--privileged', 'give extended privileges to the command')
+    .option('-e, --env <K=V>', 'set an environment variable (containers only)', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container (containers only)')
+    .option('-u, --user <user[:group]>', 'user name or uid (containers only)')
+    .option('--privileged', 'give extended privileges to the command (containers only)')
+    .option('-c, --container <name>', "KIND/NAME: the pod's container (required when it has several)")
+    .option('-n, --namespace <namespace>', 'KIND/NAME: the namespace (default "default")')
     .action(
       async (
         name: string,
         command: string[],
-        flags: {
-          interactive?: boolean;
-          tty?: boolean;
-          env: string[];
-          workdir?: string;
-          user?: string;
-          privileged?: boolean;
-        },
+        flags: ExecFlags,
       ) => {
         requireTerminalFor(flags);
+        if (isClusterTarget(name)) return clusterExec(name, command, flags);
+        if (flags.container || flags.namespace) {
+          throw new MarinaError('Invalid', '-c and -n are for pods (KIND/NAME, e.g. pod/web), not containers');
+        }
         const client = api();
         const exec = await client.json<ExecRecord>('POST', `${ctr(name)}/exec`, {
           json: {

@@ -2,13 +2,16 @@
  * Composes the control plane in marinad: the Store on the state database, the API server's
  * ResourceService over it with every served kind, the namespaces every cluster starts with, and the
  * loops that act on objects — the shared informers, the scheduler, the controllers and this machine's
- * node agent — running until marinad stops.
+ * node agent — running until marinad stops. A marinad started with `--join` runs only its node agent,
+ * against the control plane of another marinad, over HTTP (`setUpJoinedNode`).
  */
 import type { Logger } from 'pino';
 import type { ClusterApi } from '../api/api-types.ts';
 import { hostFacts } from '../cluster/agent/host-facts.ts';
 import type { ImagePull } from '../cluster/agent/image-puller.ts';
 import { NodeAgent } from '../cluster/agent/node-agent.ts';
+import { HttpResourceClient } from '../cluster/apiserver/http-resource-client.ts';
+import type { ResourceClient } from '../cluster/apiserver/resource-client.ts';
 import { ResourceService } from '../cluster/apiserver/resource-service.ts';
 import { CronJobController } from '../cluster/controllers/cronjob/cronjob-controller.ts';
 import { newDeploymentController } from '../cluster/controllers/deployment/deployment-controller.ts';
@@ -84,28 +87,57 @@ export async function setUpControlPlane(options: { db: StateDb; logger: Logger; 
     recorder('event-cleanup').runCleanup(stop.signal),
   ];
   // The node agent runs the pods bound to this node through this marinad's engine.
-  if (options.agent) {
-    const { engine, transfer, nodeName, stateDir } = options.agent;
-    const agent = new NodeAgent({
-      client: resources,
-      engine,
-      transfer,
-      nodeName,
-      facts: await hostFacts(engine, nodeName),
-      stateDir,
-      events: recorder('kubelet'),
-      logger: logger.child({ loop: 'node-agent', node: nodeName }),
-    });
-    loops.push(agent.run(stop.signal));
-  }
+  if (options.agent) loops.push((await nodeAgent(resources, options.agent, logger)).run(stop.signal));
   for (const loop of loops) loop.catch((err) => logger.error({ err }, 'a control-plane loop stopped'));
 
   return {
-    api: { kinds: kindCatalog, resources },
+    api: { kinds: kindCatalog, resources, ...(options.agent ? { localNode: options.agent.nodeName } : {}) },
     async close() {
       stop.abort();
       await Promise.allSettled(loops);
       await store.close();
+    },
+  };
+}
+
+/** The node agent of this marinad's engine, speaking to the control plane through `client`. */
+async function nodeAgent(client: ResourceClient, options: LocalAgentOptions, logger: Logger): Promise<NodeAgent> {
+  const { engine, transfer, nodeName, stateDir } = options;
+  return new NodeAgent({
+    client,
+    engine,
+    transfer,
+    nodeName,
+    facts: await hostFacts(engine, nodeName),
+    stateDir,
+    events: new EventRecorder(client, { component: 'kubelet', logger }),
+    logger: logger.child({ loop: 'node-agent', node: nodeName }),
+  });
+}
+
+/** A marinad that joined another's control plane: its node agent, and nothing of a control plane. */
+export interface JoinedNode {
+  /** The control plane's API address (`unix:///path` or `http://host:port`). */
+  controlPlane: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs this marinad's node agent against the control plane at `address` over HTTP, as a kubelet runs
+ * against its API server. The agent registers once that control plane answers, and keeps trying until then.
+ */
+export async function setUpJoinedNode(options: { address: string; logger: Logger; agent: LocalAgentOptions }): Promise<JoinedNode> {
+  const logger = options.logger.child({ part: 'cluster', joined: options.address });
+  const client = new HttpResourceClient(options.address);
+  const stop = new AbortController();
+  const agent = (await nodeAgent(client, options.agent, logger)).run(stop.signal);
+  agent.catch((err) => logger.error({ err }, 'the node agent stopped'));
+  return {
+    controlPlane: options.address,
+    async close() {
+      stop.abort();
+      await agent.catch(() => {});
+      client.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import type { ApiContext } from '../api/api-types.ts';
 import { createDockerApiServer } from '../api/docker/docker-server.ts';
 import { createApiServer } from '../api/server.ts';
+import { endpointOf } from '../cluster/apiserver/http-resource-client.ts';
 import { marinaVersion } from '../api/version.ts';
 import { parseMemory } from '../engine/config-parse.ts';
 import { createEngine, networkDefaults } from '../engine/create-engine.ts';
@@ -20,7 +21,7 @@ import { asMarinaError, MarinaError } from '../errors.ts';
 import { type DnsUpstream, parseDnsUpstream } from '../network/dns-upstreams.ts';
 import { listenOnSocket } from './listen.ts';
 import { setUpBuilder } from './build-setup.ts';
-import { type ControlPlane, setUpControlPlane } from './cluster-setup.ts';
+import { type ControlPlane, type JoinedNode, setUpControlPlane, setUpJoinedNode } from './cluster-setup.ts';
 import { acquirePidLock } from './pid-lock.ts';
 import { parseListenAddress, type RegistryParts, setUpRegistry } from './registry-setup.ts';
 import { makeSeedImage } from './seed-images.ts';
@@ -50,6 +51,7 @@ interface DaemonFlags {
   insecureRegistry: string[];
   nodeName: string;
   agent: boolean;
+  join?: string;
 }
 
 function parseFlags(argv: string[]): DaemonFlags {
@@ -94,6 +96,14 @@ function parseFlags(argv: string[]): DaemonFlags {
       throw new InvalidArgumentError('use a DNS name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
     }
     return value;
+  };
+  const asControlPlane = (value: string) => {
+    try {
+      endpointOf(value);
+      return value;
+    } catch (err) {
+      throw new InvalidArgumentError(asMarinaError(err).message);
+    }
   };
   const asLevel = (value: string) => {
     if (!logLevels.includes(value)) throw new InvalidArgumentError(`use one of ${logLevels.join(', ')}`);
@@ -142,6 +152,11 @@ function parseFlags(argv: string[]): DaemonFlags {
     )
     .option('--node-name <name>', "this node's name in the control plane (its node agent's Node and Lease)", asNodeName, defaultNodeName())
     .option('--no-agent', 'do not run the node agent (pods bound to this node are not run)')
+    .option(
+      '--join <address>',
+      "run no control plane here: this node's agent joins the one of the marinad at this API address (unix:///path or http://host:port)",
+      asControlPlane,
+    )
     .parse(argv)
     .opts<DaemonFlags>();
 }
@@ -153,6 +168,9 @@ function defaultNodeName(): string {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv);
+  if (flags.join !== undefined && !flags.agent) {
+    throw new MarinaError('Invalid', '--join runs only a node agent: it cannot be combined with --no-agent');
+  }
   const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, pino.destination(2));
   if (process.getuid?.() !== 0) {
     throw new MarinaError(
@@ -171,6 +189,7 @@ async function main(): Promise<void> {
   let dockerServer: Server | undefined;
   let registry: RegistryParts;
   let controlPlane: ControlPlane | undefined;
+  let joined: JoinedNode | undefined;
   try {
     engine = await createEngine({
       root,
@@ -213,13 +232,9 @@ async function main(): Promise<void> {
       runcPath: flags.runc ?? 'runc',
       logger,
     });
-    controlPlane = await setUpControlPlane({
-      db: engine.storage.db,
-      logger,
-      agent: flags.agent
-        ? { engine, transfer: registry.transfer, nodeName: flags.nodeName, stateDir: join(root, 'agent') }
-        : undefined,
-    });
+    const agent = { engine, transfer: registry.transfer, nodeName: flags.nodeName, stateDir: join(root, 'agent') };
+    if (flags.join !== undefined) joined = await setUpJoinedNode({ address: flags.join, logger, agent });
+    else controlPlane = await setUpControlPlane({ db: engine.storage.db, logger, agent: flags.agent ? agent : undefined });
     const context: ApiContext = {
       engine,
       logger,
@@ -228,7 +243,8 @@ async function main(): Promise<void> {
       transfer: registry.transfer,
       registry: registry.registry,
       builds,
-      cluster: controlPlane.api,
+      cluster: controlPlane?.api,
+      joinedControlPlane: joined?.controlPlane,
     };
     server = createApiServer(context);
     await listenOnSocket(server, socketPath);
@@ -239,11 +255,12 @@ async function main(): Promise<void> {
   } catch (err) {
     server?.close();
     await controlPlane?.close();
+    await joined?.close();
     await engine.close().catch(() => {});
     releaseLock();
     throw err;
   }
-  logger.info({ socket: socketPath, dockerSocket: dockerSocketPath, root, version }, `marinad listening on unix://${socketPath}`);
+  logger.info({ socket: socketPath, dockerSocket: dockerSocketPath, root, version, joined: flags.join }, `marinad listening on unix://${socketPath}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -259,6 +276,7 @@ async function main(): Promise<void> {
     // Streams such as events and follow keep connections open; they end with the daemon.
     server.closeAllConnections();
     await controlPlane?.close();
+    await joined?.close();
     try {
       await engine.close();
     } catch (err) {

@@ -14,12 +14,15 @@ import { readJson, sendJson } from '../http-io.ts';
 import type { Router } from '../router.ts';
 import { type KubeTarget, parseKubePath } from './kube-path.ts';
 import { kubeStatus } from './kube-status.ts';
+import { addPodLogExecRoutes, podStreamRoutePath } from './pod-log-exec-routes.ts';
 
 /** Router path for a Kubernetes URL: discovery, a collection, or one object (with or without a subresource). */
 export function kubeRoutePath(pathname: string): string {
   if (/^\/apis?\/?$/.test(pathname)) return '/kube/discovery';
   const target = parseKubePath(pathname);
   if (!target.resource) return '/kube/discovery';
+  const podStream = podStreamRoutePath(target);
+  if (podStream) return podStream;
   return target.name ? '/kube/object' : '/kube/collection';
 }
 
@@ -32,6 +35,7 @@ export function addKubeRoutes(router: Router<Route>): void {
   router.add('PUT', '/kube/object', http(replace));
   router.add('PATCH', '/kube/object', http(patch));
   router.add('DELETE', '/kube/object', http(remove));
+  addPodLogExecRoutes(router);
 }
 
 interface Resolved {
@@ -77,10 +81,15 @@ function kindOf(kinds: KindCatalog, target: KubeTarget): ApiKind {
   return kind;
 }
 
-function clusterOf(call: HttpCall): ClusterApi {
-  const { cluster } = call.ctx;
-  if (!cluster) throw new MarinaError('Unavailable', 'the control plane is not running in this marinad');
-  return cluster;
+export function clusterOf(call: Pick<HttpCall, 'ctx'>): ClusterApi {
+  const { cluster, joinedControlPlane } = call.ctx;
+  if (cluster) return cluster;
+  throw new MarinaError(
+    'Unavailable',
+    joinedControlPlane
+      ? `this marinad is a node of the control plane at ${joinedControlPlane} (started with --join) and serves no cluster API: send cluster requests there (marina --host ${joinedControlPlane} ...)`
+      : 'the control plane is not running in this marinad',
+  );
 }
 
 /** Kubernetes' `Warning` headers: fields kept but not acted on, and the like. */

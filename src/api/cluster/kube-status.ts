@@ -9,7 +9,8 @@ export function kubeStatus(err: unknown): { code: number; body: Record<string, u
   const error = asMarinaError(err);
   const known = statusReasonOf(error.code);
   const reason = (error.details?.reason as string | undefined) ?? known?.reason ?? 'InternalError';
-  const code = known?.httpStatus ?? error.httpStatus;
+  // A handler may ask for Kubernetes' own status where Marina's code maps elsewhere (BadRequest is 400).
+  const code = (error.details?.httpStatus as number | undefined) ?? known?.httpStatus ?? error.httpStatus;
   return {
     code,
     body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: error.message, reason, code },

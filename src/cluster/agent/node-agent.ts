@@ -14,7 +14,6 @@ import type { EventSink } from '../controllers/event-recorder.ts';
 import { runController } from '../controllers/runtime/controller.ts';
 import { Informer, keyOf } from '../controllers/runtime/informer.ts';
 import { WorkQueue } from '../controllers/runtime/work-queue.ts';
-import { fieldSelectorMatches, parseFieldSelector } from '../resources/field-selector.ts';
 import { kindByName } from '../resources/registry.ts';
 import { podKeysInEngine } from './engine-view.ts';
 import { type ImagePull, ImagePuller } from './image-puller.ts';
@@ -25,6 +24,9 @@ import { type AgentEngine, PodSync } from './pod-sync.ts';
 import { ProbeWorkers } from './probe-workers.ts';
 import { type BackoffPolicy, kubeletBackoff } from './restart-backoff.ts';
 import { abortableSleep } from '../../abortable-sleep.ts';
+
+/** Pause between attempts to register with a control plane that does not answer yet. */
+const registerRetryMs = 2000;
 
 /** Container events that change a pod's state (probe execs and the like do not). */
 const podContainerChanges = new Set(['start', 'die', 'oom', 'destroy']);
@@ -66,12 +68,11 @@ export class NodeAgent {
       leaseRenewMs: this.#options.leaseRenewMs,
       logger: this.#log,
     });
-    await registration.register();
+    await this.#register(registration, signal);
 
-    const podKind = kindByName('pods');
-    const onThisNode = parseFieldSelector(`spec.nodeName=${nodeName}`, podKind.selectableFields);
-    const pods = new Informer(client, podKind, {
-      filter: (pod) => fieldSelectorMatches(onThisNode, pod),
+    // Selected by the API server, so an agent on another machine is sent only its own node's pods.
+    const pods = new Informer(client, kindByName('pods'), {
+      selectors: { fieldSelector: `spec.nodeName=${nodeName}` },
       onError: (err) => this.#log.warn({ err }, 'pod watch failed; listing again'),
     });
     const queue = new WorkQueue();
@@ -120,6 +121,23 @@ export class NodeAgent {
       await Promise.all(loops);
     } finally {
       probes.stopAll();
+    }
+  }
+
+  /**
+   * Registers the node, trying again until the control plane answers: a joined node's marinad may start
+   * before the control plane's, or while it restarts, as a kubelet waits for its API server.
+   */
+  async #register(registration: NodeRegistration, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await registration.register();
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#log.warn({ err }, 'registering the node failed; trying again');
+      }
+      await abortableSleep(registerRetryMs, signal);
     }
   }
 

@@ -8,7 +8,7 @@
 import { isMarinaError } from '../../../errors.ts';
 import type { ApiKind, KubeObject } from '../../apiserver/api-kind.ts';
 import type { ResourceClient } from '../../apiserver/resource-client.ts';
-import type { ObjectEvent, ObjectFilter } from '../../apiserver/resource-service.ts';
+import type { ObjectEvent, ObjectFilter, Selectors } from '../../apiserver/resource-service.ts';
 import { abortableSleep } from '../../../abortable-sleep.ts';
 
 export interface InformerHandlers {
@@ -20,6 +20,11 @@ export interface InformerHandlers {
 export interface InformerOptions {
   namespace?: string;
   filter?: ObjectFilter;
+  /**
+   * Label and field selectors in their string form, applied by the API server: unlike `filter`, they
+   * travel over HTTP, so a remote informer (a joined node's agent) is sent only the objects it asked for.
+   */
+  selectors?: Selectors;
   /** Pause before listing again after a broken watch or a failed list (default 1 s). */
   retryDelayMs?: number;
   onError?: (err: unknown) => void;
@@ -101,10 +106,11 @@ export class Informer {
     const retryDelayMs = this.options.retryDelayMs ?? 1000;
     while (!signal.aborted) {
       try {
-        const list = await this.client.list(this.kind, this.options.namespace, this.options.filter);
+        const { namespace, filter, selectors } = this.options;
+        const list = await this.client.list(this.kind, namespace, filter, selectors);
         this.replace(list.items);
         this.resolveSynced();
-        const events = this.client.watch(this.kind, this.options.namespace, list.resourceVersion, signal, this.options.filter);
+        const events = this.client.watch(this.kind, namespace, list.resourceVersion, signal, filter, selectors);
         for await (const event of events) this.apply(event);
       } catch (err) {
         if (signal.aborted) break;
