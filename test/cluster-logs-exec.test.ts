@@ -5,22 +5,12 @@
  * IfNotPresent, so nothing is pulled from a remote registry.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { after, test } from 'node:test';
-import { sandboxNetnsPrefix } from '../src/engine/pod-sandbox.ts';
-import { daemonTagOf } from '../src/network/daemon-tag.ts';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
 import { eventually, marinaBin, runProcess, useDaemon } from './harness.ts';
 
 const d = useDaemon({ args: ['--node-name', 'logs-node'] });
 
-after(() => {
-  // Sandboxes the agent had no chance to remove (a failed test) leave named namespaces behind.
-  const prefix = sandboxNetnsPrefix(daemonTagOf(d.root));
-  const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => l.split(' ')[0] ?? '');
-  for (const name of names) if (name.startsWith(prefix)) execFileSync('ip', ['netns', 'delete', name]);
-});
 
 /** A parsed JSON answer, which the tests index into freely. */
 type Json = ReturnType<typeof JSON.parse>;

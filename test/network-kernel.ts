@@ -79,7 +79,7 @@ export function removeOwnKernelObjects(root: string, bridge: string): void {
   for (const [t, chain] of chains) tryRun('iptables', ['-t', t, '-F', chain]);
   for (const [t, chain] of chains) tryRun('iptables', ['-t', t, '-X', chain]);
   for (const link of ownKernelObjects(root, bridge).links) tryRun('ip', ['link', 'del', link]);
-  // Named namespaces of build steps (src/daemon/build-setup.ts names them marina-<tag>-…).
+  // Named namespaces of build steps (marina-<tag>-…) and of pod sandboxes (marina-pod-<tag>-…).
   for (const line of run('ip', ['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0] ?? '';
     if (name.startsWith(`marina-${tag}-`) || name.startsWith(`marina-pod-${tag}-`)) tryRun('ip', ['netns', 'del', name]);
