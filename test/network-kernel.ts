@@ -19,10 +19,22 @@ function tryRun(cmd: string, args: string[]): void {
   }
 }
 
-/** Daemon flags with a bridge name, bridge subnet and pool no other test picks (random bytes in 10.200-250.x.x). */
+/** Second octets (10.N.0.0/16) a daemon started by this process took: never handed out twice. */
+const takenHere = new Set<number>();
+
+/**
+ * Daemon flags with a bridge name, bridge subnet and pool no other test picks: a random 10.N.0.0/16
+ * (N in 200–250) that neither this process handed out before nor any route on the host already uses
+ * (a daemon of another test file running at the same time).
+ */
 export function uniqueNetworkFlags(): { args: string[]; bridge: string } {
   const bridge = `mt${randomBytes(4).toString('hex')}`;
-  const second = 200 + randomInt(51);
+  const routes = run('ip', ['-4', 'route', 'show']);
+  let second = 200 + randomInt(51);
+  for (let tries = 0; tries < 51 && (takenHere.has(second) || routes.includes(`10.${second}.`)); tries++) {
+    second = 200 + ((second - 200 + 1) % 51);
+  }
+  takenHere.add(second);
   const block = randomInt(16);
   // The pool is the next /20 after the one holding the bridge's /24, so the two never overlap.
   const bridgeSubnet = `10.${second}.${block * 16}.0/24`;
