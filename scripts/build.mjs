@@ -1,5 +1,6 @@
 // Bundles the CLI and the daemon into single files (fast start: one file to load, no resolution walk)
-// and compiles the small C helper that bridges conmon's SOCK_SEQPACKET attach socket, which Node cannot open.
+// and compiles the small C helpers: the one that bridges conmon's SOCK_SEQPACKET attach socket, which Node
+// cannot open, and marina-spawn, which forks the system tools marinad runs (src/spawn-helper.ts says why).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -50,3 +51,4 @@ await Promise.all([
   build({ ...common, entryPoints: { marinad: 'src/daemon/main.ts' }, outdir: 'dist' }),
 ]);
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', 'dist/marina-attach', 'src/runtime/conmon/marina-attach.c'], { stdio: 'inherit' });
+execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', 'dist/marina-spawn', 'src/runtime/spawn/marina-spawn.c'], { stdio: 'inherit' });
