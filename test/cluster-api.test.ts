@@ -82,7 +82,7 @@ test('discovery lists the served groups and resources', async () => {
   const api = await kube('GET', '/api');
   assert.deepEqual(api.body.versions, ['v1']);
   const groups = (await kube('GET', '/apis')).body.groups as { name: string }[];
-  assert.deepEqual(groups.map((g) => g.name).sort(), ['apps', 'batch', 'coordination.k8s.io']);
+  assert.deepEqual(groups.map((g) => g.name).sort(), ['apps', 'batch', 'coordination.k8s.io', 'discovery.k8s.io']);
   const apps = (await kube('GET', '/apis/apps/v1')).body.resources as { name: string; namespaced: boolean }[];
   assert.ok(apps.some((r) => r.name === 'deployments' && r.namespaced));
   assert.ok(apps.some((r) => r.name === 'deployments/status'));
@@ -227,4 +227,32 @@ test('marinad runs the controllers and the scheduler: a Deployment gets a Replic
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.deepEqual((await kube('GET', '/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dwired')).body.items, []);
+});
+
+test('a Service gets a cluster IP from the range and its EndpointSlice; bad ports and taken IPs are refused', async () => {
+  const service = (name: string, spec: Json) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
+  const created = await kube('POST', '/api/v1/namespaces/default/services', service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const ip = created.body.spec.clusterIP as string;
+  assert.match(ip, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/, `${ip} in 10.96.0.0/12`);
+  assert.deepEqual(created.body.spec.ports[0], { port: 80, protocol: 'TCP', targetPort: 80 });
+  const node = await kube('POST', '/api/v1/namespaces/default/services', service('np', { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }] }));
+  assert.ok(node.body.spec.ports[0].nodePort >= 30000 && node.body.spec.ports[0].nodePort <= 32767, JSON.stringify(node.body.spec));
+  const before = (await kube('GET', '/api/v1/namespaces/default/services')).body.metadata.resourceVersion;
+  const duplicate = await kube('POST', '/api/v1/namespaces/default/services', service('dup', { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] }));
+  assert.equal(duplicate.status, 422);
+  assert.match(duplicate.body.message, /spec\.ports\[1\]/);
+  const outOfRange = await kube('POST', '/api/v1/namespaces/default/services', service('far', { clusterIP: '192.168.0.10', ports: [{ port: 80 }] }));
+  assert.equal(outOfRange.status, 422, JSON.stringify(outOfRange.body));
+  const taken = await kube('POST', '/api/v1/namespaces/default/services', service('same', { clusterIP: ip, ports: [{ port: 80 }] }));
+  assert.ok([409, 422].includes(taken.status), JSON.stringify(taken.body));
+  assert.equal((await kube('GET', '/api/v1/namespaces/default/services')).body.metadata.resourceVersion, before, 'nothing written');
+  const deadline = Date.now() + 20_000;
+  let slices: Json[] = [];
+  while (Date.now() < deadline && slices.length === 0) {
+    slices = (await kube('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb')).body.items;
+    if (slices.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(slices.length, 1);
+  assert.equal(slices[0].metadata.ownerReferences[0].uid, created.body.metadata.uid);
 });

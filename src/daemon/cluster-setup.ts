@@ -15,6 +15,7 @@ import type { ResourceClient } from '../cluster/apiserver/resource-client.ts';
 import { ResourceService } from '../cluster/apiserver/resource-service.ts';
 import { CronJobController } from '../cluster/controllers/cronjob/cronjob-controller.ts';
 import { newDeploymentController } from '../cluster/controllers/deployment/deployment-controller.ts';
+import { EndpointSliceController } from '../cluster/controllers/endpointslice/endpointslice-controller.ts';
 import { EventRecorder } from '../cluster/controllers/event-recorder.ts';
 import { GarbageCollector, ownedInformer } from '../cluster/controllers/garbage-collector/garbage-collector.ts';
 import { createInformers } from '../cluster/controllers/informers.ts';
@@ -23,6 +24,7 @@ import { NodeLifecycleController, nodeLeaseInformer } from '../cluster/controlle
 import { newReplicaSetController } from '../cluster/controllers/replicaset/replicaset-controller.ts';
 import { runController } from '../cluster/controllers/runtime/controller.ts';
 import { kindByName, kindCatalog } from '../cluster/resources/registry.ts';
+import { ServiceAllocator } from '../cluster/resources/service-allocator.ts';
 import { SchedulerLoop } from '../cluster/scheduler/scheduler-loop.ts';
 import { SqliteStore } from '../cluster/store/sqlite-store.ts';
 import type { StateDb } from '../db/state-db.ts';
@@ -48,7 +50,8 @@ export interface LocalAgentOptions {
 export async function setUpControlPlane(options: { db: StateDb; logger: Logger; agent?: LocalAgentOptions }): Promise<ControlPlane> {
   const logger = options.logger.child({ part: 'cluster' });
   const store = new SqliteStore(options.db);
-  const resources = new ResourceService(store);
+  // Services get their cluster IP (from 10.96.0.0/12, Kubernetes' default range) and node ports at create.
+  const resources = new ResourceService(store, undefined, [new ServiceAllocator()]);
   await resources.ensureNamespaces(kindByName('namespace'), initialNamespaces);
 
   const stop = new AbortController();
@@ -72,9 +75,19 @@ export async function setUpControlPlane(options: { db: StateDb; logger: Logger; 
     new JobController({ ...common, events: recorder('job-controller') }),
     new CronJobController({ ...common, events: recorder('cronjob-controller') }),
     new NodeLifecycleController({ ...common, leases, events: recorder('node-controller') }),
+    new EndpointSliceController({ ...common, events: recorder('endpointslice-controller') }),
     new GarbageCollector({
       client: resources,
-      informers: [informers.pods, informers.replicaSets, informers.deployments, informers.jobs, informers.cronJobs, ...alsoOwned],
+      informers: [
+        informers.pods,
+        informers.replicaSets,
+        informers.deployments,
+        informers.jobs,
+        informers.cronJobs,
+        informers.services,
+        informers.endpointSlices,
+        ...alsoOwned,
+      ],
       logger: controllerLogger,
     }),
   ];

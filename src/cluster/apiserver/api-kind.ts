@@ -48,3 +48,24 @@ export interface KindCatalog {
   readonly kinds: readonly ApiKind[];
   byResource(group: string, version: string, plural: string): ApiKind | undefined;
 }
+
+/**
+ * Values one kind's objects take from a shared pool when they are written (a Service's clusterIP and node
+ * ports), as Kubernetes' API server allocates them at create and frees them at delete. What is taken is
+ * DERIVED from the stored objects: the API server rebuilds it from a list before its first write of the
+ * kind and settles it after every write, serializing writes of the kind, so a crash never leaks a value.
+ */
+export interface KindAllocator {
+  /** The kind served (matched on group and plural). */
+  readonly group: string;
+  readonly plural: string;
+  /** Forgets everything, then marks taken what `objects` (every stored object of the kind) hold. */
+  rebuild(objects: readonly KubeObject[]): void;
+  /**
+   * The admitted object with what it lacks allocated (on update, kept from `old` first), reserved for its
+   * uid; throws (Invalid, Conflict) reserving nothing when a requested value is out of range or taken.
+   */
+  allocate(object: KubeObject, old: KubeObject | undefined): KubeObject;
+  /** The object `uid` now holds exactly what `object` holds: nothing when undefined (deleted, never written). */
+  settle(uid: string, object: KubeObject | undefined): void;
+}

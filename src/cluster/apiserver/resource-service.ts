@@ -10,7 +10,7 @@ import jsonMergePatch from 'json-merge-patch';
 import { invalid, isMarinaError, MarinaError } from '../../errors.ts';
 import type { Store, WatchEvent } from '../store/store.ts';
 import type { ResourceClient } from './resource-client.ts';
-import { type Admitted, type ApiKind, apiVersionOf, type KubeObject } from './api-kind.ts';
+import { type Admitted, type ApiKind, apiVersionOf, type KindAllocator, type KubeObject } from './api-kind.ts';
 import { bothFilters, compileSelectors, type ObjectFilter, type Selectors } from './object-filter.ts';
 import { collectionPrefix, objectKey } from './store-keys.ts';
 import { kubeTime } from '../resources/kube-time.ts';
@@ -55,13 +55,24 @@ const namespaces = { group: '', plural: 'namespaces', namespaced: false };
 /** How often a read-modify-write (patch) retries when another writer got in between. */
 const patchAttempts = 5;
 
+/** A kind's allocator, whether it has been rebuilt from the store yet, and the tail of its writes. */
+interface AllocatorState {
+  allocator: KindAllocator;
+  built: boolean;
+  writes: Promise<unknown>;
+}
+
 export class ResourceService implements ResourceClient {
   private readonly store: Store;
   private readonly now: () => Date;
+  private readonly allocators: Map<string, AllocatorState>;
 
-  constructor(store: Store, now: () => Date = () => new Date()) {
+  constructor(store: Store, now: () => Date = () => new Date(), allocators: readonly KindAllocator[] = []) {
     this.store = store;
     this.now = now;
+    this.allocators = new Map(
+      allocators.map((allocator) => [allocatorKey(allocator), { allocator, built: false, writes: Promise.resolve() }]),
+    );
   }
 
   async get(kind: ApiKind, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -96,15 +107,22 @@ export class ResourceService implements ResourceClient {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     const admitted = kind.admit(object, undefined);
-    try {
-      const kv = await this.store.create(objectKey(kind, meta.namespace, meta.name), stored(admitted.object));
-      return { object: withVersion(kv.value, kv.modRevision), warnings: admitted.warnings };
-    } catch (err) {
-      if (isMarinaError(err, 'Conflict')) {
-        throw new MarinaError('Conflict', `${describe(kind, meta.name)} already exists`, { details: { reason: 'AlreadyExists' } });
+    const name = meta.name;
+    const uid = meta.uid;
+    return this.allocating(kind, async (allocator) => {
+      const allocated = allocator ? allocator.allocate(admitted.object, undefined) : admitted.object;
+      try {
+        const kv = await this.store.create(objectKey(kind, meta.namespace, name), stored(allocated));
+        allocator?.settle(uid, kv.value as KubeObject);
+        return { object: withVersion(kv.value, kv.modRevision), warnings: admitted.warnings };
+      } catch (err) {
+        allocator?.settle(uid, undefined);
+        if (isMarinaError(err, 'Conflict')) {
+          throw new MarinaError('Conflict', `${describe(kind, name)} already exists`, { details: { reason: 'AlreadyExists' } });
+        }
+        throw err;
       }
-      throw err;
-    }
+    });
   }
 
   /**
@@ -176,6 +194,16 @@ export class ResourceService implements ResourceClient {
    * stopped by its node agent within its grace period. Returns the object as it was removed or marked.
    */
   async delete(kind: ApiKind, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
+    return this.allocating(kind, (allocator) => this.deleteNow(kind, namespace, name, options, allocator));
+  }
+
+  private async deleteNow(
+    kind: ApiKind,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions,
+    allocator: KindAllocator | undefined,
+  ): Promise<KubeObject> {
     const key = objectKey(kind, namespace, name);
     for (let attempt = 1; ; attempt++) {
       const kv = await this.store.get(key);
@@ -187,6 +215,7 @@ export class ResourceService implements ResourceClient {
       try {
         if (!marked) {
           const removed = await this.store.delete(key, kv.modRevision);
+          allocator?.settle(current.metadata.uid ?? '', undefined);
           return withVersion(removed.value, removed.modRevision);
         }
         const updated = await this.store.update(key, stored(marked), kv.modRevision);
@@ -239,6 +268,17 @@ export class ResourceService implements ResourceClient {
     body: unknown,
     part: 'main' | 'status',
   ): Promise<Written> {
+    return this.allocating(kind, (allocator) => this.replaceNow(kind, namespace, name, body, part, allocator));
+  }
+
+  private async replaceNow(
+    kind: ApiKind,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    part: 'main' | 'status',
+    allocator: KindAllocator | undefined,
+  ): Promise<Written> {
     const key = objectKey(kind, namespace, name);
     const kv = await this.store.get(key);
     if (!kv) throw notFound(kind, name);
@@ -251,18 +291,43 @@ export class ResourceService implements ResourceClient {
     const next = part === 'status' ? { ...current, status: incoming.status } : mergeOwnedFields(kind, current, incoming);
     if (part === 'main' && specOf(next) !== specOf(current)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     const admitted: Admitted = kind.admit(next, current);
-    const object = admitted.object;
+    // Only a spec write allocates; a status write leaves what the object holds as it is.
+    const object = allocator && part === 'main' ? allocator.allocate(admitted.object, current) : admitted.object;
+    const uid = current.metadata.uid ?? '';
     try {
       if (isReleased(kind, object)) {
         const removed = await this.store.delete(key, kv.modRevision);
+        allocator?.settle(uid, undefined);
         return { object: withVersion(removed.value, removed.modRevision), warnings: admitted.warnings };
       }
       const updated = await this.store.update(key, stored(object), kv.modRevision);
+      allocator?.settle(uid, updated.value as KubeObject);
       return { object: withVersion(updated.value, updated.modRevision), warnings: admitted.warnings };
     } catch (err) {
+      allocator?.settle(uid, current);
       if (isMarinaError(err, 'Conflict')) throw modified(kind, name);
       throw err;
     }
+  }
+
+  /**
+   * Runs a write of `kind` with its allocator, if it has one: rebuilt from the stored objects before the
+   * first write, and no other write of the kind in between, so that what the allocator holds is exactly
+   * what the store holds once each write settles. Kinds without one are not serialized.
+   */
+  private async allocating<T>(kind: ApiKind, write: (allocator: KindAllocator | undefined) => Promise<T>): Promise<T> {
+    const state = this.allocators.get(allocatorKey(kind));
+    if (!state) return write(undefined);
+    const run = state.writes.then(async () => {
+      if (!state.built) {
+        const { items } = await this.store.list(collectionPrefix(kind));
+        state.allocator.rebuild(items.map((kv) => kv.value as KubeObject));
+        state.built = true;
+      }
+      return write(state.allocator);
+    });
+    state.writes = run.catch(() => undefined);
+    return run;
   }
 
   /** The object marked as deleting, `current` itself when nothing changes, or undefined when it can go at once. */
@@ -404,6 +469,10 @@ function translate(event: WatchEvent, filter: ObjectFilter | undefined): ObjectE
   const matched = !filter || filter(withVersion(event.previous.value, event.previous.modRevision));
   if (matches) return { type: matched ? 'MODIFIED' : 'ADDED', object };
   return matched ? { type: 'DELETED', object } : undefined;
+}
+
+function allocatorKey(kind: Pick<ApiKind, 'group' | 'plural'>): string {
+  return `${kind.group}/${kind.plural}`;
 }
 
 function withVersion(value: unknown, revision: number): KubeObject {

@@ -24,6 +24,8 @@ export interface ControllerInformers {
   readonly jobs: Informer;
   readonly cronJobs: Informer;
   readonly nodes: Informer;
+  readonly services: Informer;
+  readonly endpointSlices: Informer;
   /** Lists and watches every kind until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
   /** Resolves once every informer has its first list. */
@@ -43,6 +45,8 @@ export function createInformers(client: ResourceClient, options: Omit<InformerOp
     jobs: informer('jobs'),
     cronJobs: informer('cronjobs'),
     nodes: informer('nodes'),
+    services: informer('services'),
+    endpointSlices: informer('endpointslices'),
   };
   const informers = Object.values(all);
   return {

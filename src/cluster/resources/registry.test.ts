@@ -24,11 +24,13 @@ test('every kind of the brief is served under its Kubernetes coordinates', () =>
     'v1 Secret secrets namespaced',
     'v1 Event events namespaced',
     'v1 Node nodes cluster',
+    'v1 Service services namespaced',
     'apps/v1 Deployment deployments namespaced',
     'apps/v1 ReplicaSet replicasets namespaced',
     'batch/v1 Job jobs namespaced',
     'batch/v1 CronJob cronjobs namespaced',
     'coordination.k8s.io/v1 Lease leases namespaced',
+    'discovery.k8s.io/v1 EndpointSlice endpointslices namespaced',
   ]);
   assert.equal(kindOf('apps/v1', 'Deployment').qualifiedKind, 'Deployment.apps');
   assert.equal(kindOf('v1', 'Pod').hasStatus, true);
@@ -65,7 +67,7 @@ test('unknown kinds are refused naming the supported ones', () => {
     (err) => isMarinaError(err, 'NotFound') && err.message.includes('CronJob (batch/v1)'),
   );
   assert.throws(
-    () => kindByName('svc'),
+    () => kindByName('sts'),
     (err) => isMarinaError(err, 'Invalid'),
   );
   assert.throws(

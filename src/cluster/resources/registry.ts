@@ -1,7 +1,7 @@
 /**
  * The kinds Marina serves, and the lookups the API server and the CLI make: by (apiVersion, kind) for a
  * manifest, by (group, version, plural) for a URL, by any name a user types (`deploy`, `pods`, `Job`).
- * Adding a kind (Service is next) is one entry here plus its schema, defaulter and validator.
+ * Adding a kind is one entry here plus its schema, defaulter and validator.
  */
 import { invalid, notFound } from '../../errors.ts';
 import { deployment, replicaSet } from './apps-schemas.ts';
@@ -21,6 +21,9 @@ import {
 } from './defaults.ts';
 import type { FieldError } from './field-errors.ts';
 import { pod } from './pod-schemas.ts';
+import { defaultEndpointSlice, defaultService } from './service-defaults.ts';
+import { endpointSlice, service } from './service-schemas.ts';
+import { validateEndpointSlice, validateService } from './validate-service.ts';
 import { defineKind, type ObjectEnvelope, type ResourceKind, withoutNulls } from './resource-kind.ts';
 import { fieldsNotActedOn } from './unsupported-fields.ts';
 import {
@@ -145,6 +148,34 @@ const nodeKind = defineKind({
   fieldSelectors: ['spec.unschedulable'],
 });
 
+const serviceKind = defineKind({
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  shortNames: ['svc'],
+  namespaced: true,
+  hasStatus: true,
+  schema: service,
+  applyDefaults: defaultService,
+  validate: validateService,
+  fieldSelectors: [],
+});
+
+const endpointSliceKind = defineKind({
+  group: 'discovery.k8s.io',
+  version: 'v1',
+  kind: 'EndpointSlice',
+  plural: 'endpointslices',
+  shortNames: [],
+  namespaced: true,
+  hasStatus: false,
+  schema: endpointSlice,
+  applyDefaults: defaultEndpointSlice,
+  validate: validateEndpointSlice,
+  fieldSelectors: [],
+});
+
 const deploymentKind = defineKind({
   group: 'apps',
   version: 'v1',
@@ -223,11 +254,13 @@ export const resourceKinds: readonly ResourceKind[] = [
   secretKind,
   eventKind,
   nodeKind,
+  serviceKind,
   deploymentKind,
   replicaSetKind,
   jobKind,
   cronJobKind,
   leaseKind,
+  endpointSliceKind,
 ];
 
 const supportedKinds = () => resourceKinds.map((k) => `${k.kind} (${k.apiVersion})`).join(', ');
