@@ -263,3 +263,24 @@ test('delete: cascades foreground (with --wait) and orphan, -f, and not-found er
   assert.match(missing.stderr, /Error from server \(NotFound\): configmaps "web-config" not found/);
   assert.match((await d.marina(['delete', 'deploy', 'x', '--cascade=sideways'])).stderr, /--cascade must be/);
 });
+
+test('get svc shows the allocated cluster IP and ports; its EndpointSlice is listed', async () => {
+  const manifest = [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata: { name: tables }',
+    'spec:',
+    '  selector: { app: tables }',
+    '  ports: [{ name: http, port: 80, targetPort: 8080 }]',
+  ].join('\n');
+  assert.match(await d.ok(['apply', '-f', '-'], { input: manifest }), /^service\/tables created$/m);
+  const table = await d.ok(['get', 'svc', 'tables']);
+  assert.match(table, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m);
+  assert.match(table, /^tables\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP\s+\S+$/m);
+  const slices = await eventually(async () => {
+    const out = await d.ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=tables']);
+    return /^tables-\S+\s+IPv4/m.test(out) ? out : undefined;
+  });
+  assert.match(slices, /<unset>/, 'no pod selected yet');
+  await d.ok(['delete', 'svc', 'tables']);
+});

@@ -40,7 +40,7 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('get')
-    .description('List cluster objects: KIND[,KIND…] [NAME…] or KIND/NAME…; kinds: pods (po), deployments (deploy), replicasets (rs), jobs, cronjobs (cj), configmaps (cm), secrets, events (ev), nodes (no), namespaces (ns), leases')
+    .description('List cluster objects: KIND[,KIND…] [NAME…] or KIND/NAME…; kinds: pods (po), deployments (deploy), replicasets (rs), jobs, cronjobs (cj), configmaps (cm), secrets, services (svc), endpointslices, events (ev), nodes (no), namespaces (ns), leases')
     .argument('<kind-or-object...>')
     .option(...namespaceOption)
     .option('-A, --all-namespaces', 'objects of every namespace')

@@ -92,3 +92,25 @@ test('watch rows line up with the first table', () => {
   const first = { header: ['NAME', 'READY', 'AGE'], rows: [['web', '1/1', '5s']] };
   assert.equal(watchRow(first, ['a', '0/1', '1s']), 'a      0/1     1s');
 });
+
+test('services show TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S) with node ports; slices their endpoints', () => {
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { type: 'NodePort', clusterIP: '10.96.0.10', selector: { app: 'web' }, ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] },
+  } as unknown as KubeObject;
+  const table = tableOf('Service', [service], { now: Date.parse('2026-01-01T00:01:00Z'), wide: true });
+  assert.deepEqual(table.header, ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
+  assert.deepEqual(table.rows[0], ['web', 'NodePort', '10.96.0.10', '<none>', '80:30080/TCP,53/UDP', '60s', 'app=web']);
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'web-abc', creationTimestamp: '2026-01-01T00:00:00Z' },
+    addressType: 'IPv4',
+    ports: [{ port: 8080 }],
+    endpoints: ['10.88.0.2', '10.88.0.3', '10.88.0.4', '10.88.0.5'].map((ip) => ({ addresses: [ip] })),
+  } as unknown as KubeObject;
+  const slices = tableOf('EndpointSlice', [slice], { now: Date.parse('2026-01-01T00:01:00Z') });
+  assert.deepEqual(slices.rows[0], ['web-abc', 'IPv4', '8080', '10.88.0.2,10.88.0.3,10.88.0.4 + 1 more...', '60s']);
+});

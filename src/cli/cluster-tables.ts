@@ -9,6 +9,7 @@ import type { Lease } from '../cluster/resources/coordination-schemas.ts';
 import type { ConfigMap, Event, Namespace, Node, Secret } from '../cluster/resources/core-schemas.ts';
 import type { LabelSelector } from '../cluster/resources/meta-schemas.ts';
 import type { Pod, PodTemplateSpec } from '../cluster/resources/pod-schemas.ts';
+import type { EndpointSlice, Service } from '../cluster/resources/service-schemas.ts';
 import { columns } from './human.ts';
 
 export interface TableOptions {
@@ -195,6 +196,26 @@ const byKind: Record<string, KindColumns> = {
       return [ns.status?.phase ?? 'Active', ageOf(ns.metadata.creationTimestamp, now)];
     },
   },
+  Service: {
+    header: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+    wide: ['SELECTOR'],
+    row(o, now, wide) {
+      const svc = o as unknown as Service;
+      const spec = svc.spec ?? {};
+      const external = spec.externalIPs?.length ? spec.externalIPs.join(',') : '<none>';
+      const base = [spec.type ?? 'ClusterIP', orNone(spec.clusterIP), external, servicePorts(svc), ageOf(svc.metadata.creationTimestamp, now)];
+      const selector = Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+      return wide ? [...base, selector || '<none>'] : base;
+    },
+  },
+  EndpointSlice: {
+    header: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'],
+    row(o, now) {
+      const slice = o as unknown as EndpointSlice;
+      const ports = (slice.ports ?? []).map((p) => String(p.port ?? '')).join(',') || '<unset>';
+      return [slice.addressType ?? 'IPv4', ports, sliceEndpoints(slice), ageOf(slice.metadata.creationTimestamp, now)];
+    },
+  },
   Lease: {
     header: ['HOLDER', 'AGE'],
     row(o, now) {
@@ -203,6 +224,23 @@ const byKind: Record<string, KindColumns> = {
     },
   },
 };
+
+/** kubectl's PORT(S): `80/TCP`, `80:30080/TCP` for a node port, comma-joined. */
+export function servicePorts(service: Service): string {
+  const ports = (service.spec?.ports ?? []).map(
+    (p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`,
+  );
+  return ports.length > 0 ? ports.join(',') : '<none>';
+}
+
+/** kubectl's ENDPOINTS column of a slice: up to three addresses, then `+ N more...`. */
+export function sliceEndpoints(slice: EndpointSlice): string {
+  const addresses = (slice.endpoints ?? []).flatMap((e) => e.addresses ?? []);
+  if (addresses.length === 0) return '<unset>';
+  const shown = addresses.slice(0, 3).join(',');
+  return addresses.length > 3 ? `${shown} + ${addresses.length - 3} more...` : shown;
+}
+
 
 const generic: KindColumns = { header: ['AGE'], row: (o, now) => [ageOf(o.metadata.creationTimestamp, now)] };
 
