@@ -1,32 +1,21 @@
 /** The real docker CLI (28.2.2) against marinad's Docker socket: run, ps, inspect, lifecycle, logs, attach. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CliResult, eventually, runProcess, uniqueName, useDaemon } from './harness.ts';
+import { dockerSleeper, eventually, runProcess, showResult, uniqueName, useDaemon } from './harness.ts';
 
 const d = useDaemon();
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await d.docker(args, input === undefined ? {} : { input });
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => d.dockerOk(args, input === undefined ? {} : { input });
 
-/** A detached busybox that sleeps; removed when the test ends, pass or fail. */
-async function sleeper(t: { after: (fn: () => Promise<unknown>) => void }, name: string, extra: string[] = []) {
-  t.after(() => d.docker(['rm', '-f', name]));
-  const id = (await ok(['run', '-d', '--name', name, ...extra, 'busybox', 'sleep', '600'])).trim();
-  assert.match(id, /^[0-9a-f]{64}$/);
-  return id;
-}
+const sleeper = (t: Parameters<typeof dockerSleeper>[1], name: string, extra: string[] = []) => dockerSleeper(d, t, name, extra);
 
 test('run --rm prints the output and exits with the container code', async () => {
   const hi = await d.docker(['run', '--rm', 'busybox', 'echo', 'hi']);
-  assert.equal(hi.code, 0, show(hi));
+  assert.equal(hi.code, 0, showResult(hi));
   assert.equal(hi.stdout, 'hi\n');
   const three = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo to-err >&2; exit 3']);
-  assert.equal(three.code, 3, show(three));
+  assert.equal(three.code, 3, showResult(three));
   assert.equal(three.stderr, 'to-err\n', 'stderr arrives demultiplexed on the CLI stderr');
   assert.equal((await ok(['ps', '-a', '-q'])).trim(), '', '--rm removed both');
 });
@@ -80,12 +69,12 @@ test('run -d, ps, inspect, stop, start, restart, kill, rm -f', async (t) => {
     'the killed container to exit with 137',
   );
   const killAgain = await d.docker(['kill', name]);
-  assert.equal(killAgain.code, 1, show(killAgain));
+  assert.equal(killAgain.code, 1, showResult(killAgain));
   assert.match(killAgain.stderr, /is not running/);
 
   await ok(['start', name]);
   const rmRunning = await d.docker(['rm', name]);
-  assert.equal(rmRunning.code, 1, show(rmRunning));
+  assert.equal(rmRunning.code, 1, showResult(rmRunning));
   assert.match(rmRunning.stderr, /Error response from daemon: .*(Stop the container|force remove)/);
   assert.equal((await ok(['rm', '-f', name])).trim(), name);
   assert.equal((await ok(['ps', '-a', '-q', '--filter', `name=${name}`])).trim(), '');
@@ -96,7 +85,7 @@ test('logs, logs --tail, logs -t, and logs -f ends when the container stops', as
   t.after(() => d.docker(['rm', '-f', name]));
   await ok(['run', '--name', name, 'busybox', 'sh', '-c', 'echo one; echo two >&2; sleep 0.2; echo three']);
   const all = await d.docker(['logs', name]);
-  assert.equal(all.stdout, 'one\nthree\n', show(all));
+  assert.equal(all.stdout, 'one\nthree\n', showResult(all));
   assert.equal(all.stderr, 'two\n');
   assert.equal(await ok(['logs', '--tail', '1', name]), 'three\n');
   assert.match(await ok(['logs', '-t', '--tail', '1', name]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z three\n$/);
@@ -106,7 +95,7 @@ test('logs, logs --tail, logs -t, and logs -f ends when the container stops', as
   await ok(['run', '-d', '--name', follow, 'busybox', 'sh', '-c', 'echo started; sleep 2; echo done']);
   const started = Date.now();
   const followed = await d.docker(['logs', '-f', follow], { timeoutMs: 20_000 });
-  assert.equal(followed.code, 0, show(followed));
+  assert.equal(followed.code, 0, showResult(followed));
   assert.equal(followed.stdout, 'started\ndone\n');
   assert.ok(Date.now() - started < 15_000, 'logs -f returned once the container stopped');
 });
@@ -122,7 +111,7 @@ test('a name in use gets Docker\'s conflict message and exit code 125', async (t
   const name = uniqueName('dup');
   const id = await sleeper(t, name);
   const r = await d.docker(['run', '-d', '--name', name, 'busybox', 'true']);
-  assert.equal(r.code, 125, show(r));
+  assert.equal(r.code, 125, showResult(r));
   assert.match(
     r.stderr,
     new RegExp(`Error response from daemon: Conflict\\. The container name "/${name}" is already in use by container "${id}"\\. You have to remove \\(or rename\\) that container to be able to reuse that name\\.`),
@@ -131,18 +120,18 @@ test('a name in use gets Docker\'s conflict message and exit code 125', async (t
 
 test('unknown containers and images get Docker\'s messages', async () => {
   const inspect = await d.docker(['container', 'inspect', 'nosuch']);
-  assert.equal(inspect.code, 1, show(inspect));
+  assert.equal(inspect.code, 1, showResult(inspect));
   assert.equal(inspect.stderr.trim(), 'Error response from daemon: No such container: nosuch');
   // Without a type the CLI asks for every kind of object in turn, and says so, as with Docker.
   const anyKind = await d.docker(['inspect', 'nosuch']);
-  assert.equal(anyKind.code, 1, show(anyKind));
+  assert.equal(anyKind.code, 1, showResult(anyKind));
   assert.match(anyKind.stderr, /No such object: nosuch/);
   const rm = await d.docker(['rm', 'nosuch']);
-  assert.equal(rm.code, 1, show(rm));
+  assert.equal(rm.code, 1, showResult(rm));
   assert.equal(rm.stderr.trim(), 'Error response from daemon: No such container: nosuch');
   // The CLI would pull on this 404; --pull never makes it print the daemon's message instead.
   const image = await d.docker(['run', '--rm', '--pull', 'never', '127.0.0.1:1/nosuch', 'true']);
-  assert.equal(image.code, 125, show(image));
+  assert.equal(image.code, 125, showResult(image));
   assert.match(image.stderr, /No such image: 127\.0\.0\.1:1\/nosuch:latest/);
 });
 
@@ -154,7 +143,7 @@ test('run -it gets a terminal (under script(1)) and the exit code', async () => 
   });
   assert.match(r.stdout, /\/dev\/pts\/\d+/);
   assert.match(r.stdout, /17 91/);
-  assert.equal(r.code, 7, show(r));
+  assert.equal(r.code, 7, showResult(r));
 });
 
 test('wait returns the exit code; container prune removes stopped containers', async (t) => {
@@ -183,6 +172,6 @@ test('create then start -a, env and workdir, --entrypoint, -a stderr, a TTY cont
   await eventually(async () => (await ok(['logs', tty])) === 'tty-out\r\n', 5000, 'the raw TTY log');
 
   const missing = await d.docker(['run', '--rm', 'busybox', 'nosuchcmd']);
-  assert.equal(missing.code, 127, show(missing));
+  assert.equal(missing.code, 127, showResult(missing));
   assert.match(missing.stderr, /executable file not found/);
 });

@@ -1,17 +1,12 @@
 /** `docker system df` measures what containers and volumes hold on disk. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CliResult, runProcess, uniqueName, useDaemon } from './harness.ts';
+import { runProcess, uniqueName, useDaemon } from './harness.ts';
 
 const d = useDaemon();
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => d.dockerOk(args);
 
 const mib = 1024 * 1024;
 

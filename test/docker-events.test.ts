@@ -1,17 +1,11 @@
 /** Network and volume events through `docker events` (the Docker socket) and `/v1/events` (the native socket). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CliResult, runProcess, uniqueName, useDaemon } from './harness.ts';
+import { runProcess, uniqueName, useDaemon } from './harness.ts';
 
 const d = useDaemon();
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
-
-async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout.trim();
-}
+const ok = async (args: string[]) => (await d.dockerOk(args)).trim();
 
 interface DockerEvent {
   Type: string;

@@ -7,20 +7,15 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import Docker from 'dockerode';
-import { type CliResult, eventually, uniqueName, useDaemon } from './harness.ts';
+import { eventually, showResult, uniqueName, useDaemon } from './harness.ts';
 
 const d = useDaemon();
 let client: Docker | undefined;
 /** dockerode on the daemon's Docker socket, made once the daemon runs. */
 const dockerode = () => (client ??= new Docker({ socketPath: d.dockerSocket }));
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => d.dockerOk(args);
 
 /** A detached busybox running `cmd` (default: a long sleep); removed when the test ends, pass or fail. */
 async function running(t: { after: (fn: () => Promise<unknown>) => void }, cmd: string[] = ['sleep', '600']) {
@@ -95,7 +90,7 @@ test('kill returns once a SIGKILLed container has exited; other signals once del
   await ok(['kill', killed]);
   assert.equal((await ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', killed])).trim(), 'exited 137');
   const again = await d.docker(['kill', killed]);
-  assert.equal(again.code, 1, show(again));
+  assert.equal(again.code, 1, showResult(again));
   assert.match(again.stderr, /is not running/);
 
   // Back to back in one process (the CLI's start-up alone can outlast the exit's handling): no gap to hide a race.

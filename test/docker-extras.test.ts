@@ -4,23 +4,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type CliResult, runProcess, uniqueName, useDaemon } from './harness.ts';
+import { dockerSleeper, runProcess, showResult, uniqueName, useDaemon } from './harness.ts';
 
 const d = useDaemon();
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await d.docker(args, input === undefined ? {} : { input });
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => d.dockerOk(args, input === undefined ? {} : { input });
 
-/** A detached busybox that sleeps; removed when the test ends, pass or fail. */
-async function sleeper(t: { after: (fn: () => Promise<unknown>) => void }, name: string, extra: string[] = []) {
-  t.after(() => d.docker(['rm', '-f', name]));
-  return (await ok(['run', '-d', '--name', name, ...extra, 'busybox', 'sleep', '600'])).trim();
-}
+const sleeper = (t: Parameters<typeof dockerSleeper>[1], name: string, extra: string[] = []) => dockerSleeper(d, t, name, extra);
 
 async function tempDir(t: { after: (fn: () => Promise<unknown>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'marina-docker-extras-'));
@@ -33,7 +24,7 @@ test('exec: output, exit code, piped stdin, env and working directory', async (t
   await sleeper(t, name);
   assert.equal(await ok(['exec', name, 'echo', 'hi']), 'hi\n');
   const four = await d.docker(['exec', name, 'sh', '-c', 'echo oops >&2; exit 4']);
-  assert.equal(four.code, 4, show(four));
+  assert.equal(four.code, 4, showResult(four));
   assert.equal(four.stderr, 'oops\n');
   assert.equal(await ok(['exec', '-i', name, 'sh', '-c', 'cat; echo done'], 'from stdin\n'), 'from stdin\ndone\n');
   assert.equal(await ok(['exec', '-e', 'GREETING=hello', '-w', '/etc', name, 'sh', '-c', 'echo $GREETING $(pwd)']), 'hello /etc\n');
@@ -53,9 +44,9 @@ test('exec -it runs in a terminal of the caller size', async (t) => {
     env: { DOCKER_HOST: `unix://${d.dockerSocket}`, DOCKER_CONFIG: config },
     timeoutMs: 30_000,
   });
-  assert.match(r.stdout, /\/dev\/pts\/\d+/, show(r));
-  assert.match(r.stdout, /17 91/, show(r));
-  assert.equal(r.code, 5, show(r));
+  assert.match(r.stdout, /\/dev\/pts\/\d+/, showResult(r));
+  assert.match(r.stdout, /17 91/, showResult(r));
+  assert.equal(r.code, 5, showResult(r));
 });
 
 test('top lists the container processes with docker\'s columns', async (t) => {
@@ -109,7 +100,7 @@ test('rename: ps shows the new name; a taken name is a conflict', async (t) => {
   assert.match(await ok(['ps', '--filter', `id=${id}`, '--format', '{{.Names}}']), new RegExp(`^${renamed}\n$`));
   assert.equal(await ok(['exec', renamed, 'echo', 'still here']), 'still here\n');
   const taken = await d.docker(['rename', renamed, other]);
-  assert.equal(taken.code, 1, show(taken));
+  assert.equal(taken.code, 1, showResult(taken));
   assert.match(taken.stderr, new RegExp(`Conflict. The container name "/${other}" is already in use by container`));
   const gone = await d.docker(['rename', name, 'whatever']);
   assert.match(gone.stderr, new RegExp(`No such container: ${name}`));
@@ -127,7 +118,7 @@ test('cp out of and into a container, running or stopped', async (t) => {
 
   // Out to stdout: a tar holding the file; /etc/hostname is the container's own (a bind mount).
   const out = await d.docker(['cp', `${name}:/etc/hostname`, '-']);
-  assert.equal(out.code, 0, show(out));
+  assert.equal(out.code, 0, showResult(out));
   assert.match(out.stdout, /hostname/);
   assert.ok(out.stdout.includes(id.slice(0, 12)), 'the hostname file holds the short id');
 

@@ -8,16 +8,11 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliResult, runProcess, type TestDaemon, uniqueName } from './harness.ts';
+import { runProcess, showResult, type TestDaemon, uniqueName } from './harness.ts';
 import { useRegistryDaemon } from './registry-fixtures.ts';
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(d: TestDaemon, args: string[], env?: Record<string, string>): Promise<string> {
-  const r = await d.docker(args, env ? { env } : {});
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (d: TestDaemon, args: string[], env?: Record<string, string>) => d.dockerOk(args, env ? { env } : {});
 
 let work: string;
 before(async () => {
@@ -152,7 +147,7 @@ describe('docker image verbs', () => {
     const tag = `${uniqueName('failed')}:1`;
     t.after(() => d.docker(['rmi', '-f', tag]));
     const r = await d.docker(['build', '-t', tag, ctx], { env: { DOCKER_BUILDKIT: '0' } });
-    assert.notEqual(r.code, 0, show(r));
+    assert.notEqual(r.code, 0, showResult(r));
     assert.match(r.stdout, /about to fail/);
     assert.match(r.stderr, /3/);
     const gone = await d.docker(['image', 'inspect', tag]);
@@ -162,11 +157,11 @@ describe('docker image verbs', () => {
   test('docker login, push to marina registry, rmi, pull back; a missing image is docker pull error', async () => {
     const { host } = registry();
     const bad = await d.docker(['login', '-u', 'alice', '--password-stdin', host], { input: 'wrong\n' });
-    assert.notEqual(bad.code, 0, show(bad));
+    assert.notEqual(bad.code, 0, showResult(bad));
     const login = await d.docker(['login', '-u', 'alice', '--password-stdin', host], {
       input: 'alice-secret\n',
     });
-    assert.equal(login.code, 0, show(login));
+    assert.equal(login.code, 0, showResult(login));
     assert.match(login.stdout, /Login Succeeded/);
 
     const remote = `${host}/team/box:v1`;
@@ -189,7 +184,7 @@ describe('docker image verbs', () => {
     assert.match(digests, new RegExp(`${host}/team/box@sha256:`));
 
     const missing = await d.docker(['pull', `${host}/team/nothing:1`]);
-    assert.notEqual(missing.code, 0, show(missing));
+    assert.notEqual(missing.code, 0, showResult(missing));
     assert.match(missing.stderr, /Error response from daemon: .*(not found|unknown)/i);
     await ok(d, ['rmi', remote]);
   });

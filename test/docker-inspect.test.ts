@@ -8,18 +8,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliResult, type TestDaemon, uniqueName, useDaemon } from './harness.ts';
+import { showResult, type TestDaemon, uniqueName, useDaemon } from './harness.ts';
 
 /** Set by the suite below, whose hooks start the daemon before the image is built. */
 let d: TestDaemon;
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(args: string[], env?: Record<string, string>): Promise<string> {
-  const r = await d.docker(args, env ? { env } : {});
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (args: string[], env?: Record<string, string>) => d.dockerOk(args, env ? { env } : {});
 
 type Cleanup = { after: (fn: () => Promise<unknown>) => void };
 
@@ -154,10 +149,10 @@ describe('docker inspect and rename', () => {
 
     await ok(['rename', first, renamed]);
     const lookup = await d.docker(['exec', other, 'nslookup', renamed]);
-    assert.equal(lookup.code, 0, show(lookup));
+    assert.equal(lookup.code, 0, showResult(lookup));
     assert.match(lookup.stdout, new RegExp(`Address: ${ip.replaceAll('.', '\\.')}\\b`));
     const old = await d.docker(['exec', other, 'nslookup', first]);
-    assert.notEqual(old.code, 0, `the old name no longer resolves: ${show(old)}`);
+    assert.notEqual(old.code, 0, `the old name no longer resolves: ${showResult(old)}`);
     const dnsNames = JSON.parse(await inspect(renamed, `{{json (index .NetworkSettings.Networks "${net}").DNSNames}}`)) as string[];
     assert.ok(dnsNames.includes(renamed) && !dnsNames.includes(first), String(dnsNames));
   });

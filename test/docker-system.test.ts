@@ -1,17 +1,12 @@
 /** The real docker CLI (28.2.2) against marinad's Docker socket: version, info, system df, events, network and volume verbs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CliResult, runProcess, uniqueName, useDaemon } from './harness.ts';
+import { runProcess, showResult, uniqueName, useDaemon } from './harness.ts';
 
 const d = useDaemon();
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${show(r)}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => d.dockerOk(args);
 
 /** A sleeping busybox started with marina's own CLI, so these tests do not depend on docker run; removed at the end. */
 async function sleeper(t: { after: (fn: () => Promise<unknown>) => void }, name: string): Promise<string> {
@@ -82,11 +77,11 @@ test('docker events --since 0 --until now shows a start done before, then ends',
   const id = await sleeper(t, name);
   const until = String(Math.ceil(Date.now() / 1000) + 1);
   const r = await d.docker(['events', '--since', '0', '--until', until, '--filter', `container=${name}`], { timeoutMs: 15_000 });
-  assert.equal(r.code, 0, show(r));
+  assert.equal(r.code, 0, showResult(r));
   assert.match(r.stdout, new RegExp(`container create ${id} \\(.*name=${name}`));
   assert.match(r.stdout, new RegExp(`container start ${id} `));
   const json = await d.docker(['events', '--since', '0', '--until', until, '--filter', 'event=start', '--format', '{{json .}}']);
-  assert.equal(json.code, 0, show(json));
+  assert.equal(json.code, 0, showResult(json));
   const starts = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(starts.some((e) => e.Actor.ID === id && e.status === 'start' && e.Type === 'container' && e.scope === 'local'));
   assert.ok(starts.every((e) => e.Action === 'start'));
@@ -101,7 +96,7 @@ test('events stream live: headers at once, then each event as it happens', async
   await new Promise((r) => setTimeout(r, 500));
   const id = await sleeper(t, name);
   const r = await child; // killed at its timeout: the stream itself never ends
-  assert.match(r.stdout, new RegExp(`container start ${id} `), show(r));
+  assert.match(r.stdout, new RegExp(`container start ${id} `), showResult(r));
 });
 
 test('docker network create / ls / inspect / connect / disconnect / rm', async (t) => {
@@ -110,7 +105,7 @@ test('docker network create / ls / inspect / connect / disconnect / rm', async (
   const id = (await ok(['network', 'create', '--label', 'team=a', net])).trim();
   assert.match(id, /^[0-9a-f]{64}$/);
   const dup = await d.docker(['network', 'create', net]);
-  assert.equal(dup.code, 1, show(dup));
+  assert.equal(dup.code, 1, showResult(dup));
   assert.match(dup.stderr, new RegExp(`Error response from daemon: network with name ${net} already exists`));
 
   assert.match(await ok(['network', 'ls']), new RegExp(`${id.slice(0, 12)}\\s+${net}\\s+bridge\\s+local`));
@@ -126,13 +121,13 @@ test('docker network create / ls / inspect / connect / disconnect / rm', async (
   assert.equal(members[cid].Name, name);
   assert.match(members[cid].IPv4Address, /^\d+\.\d+\.\d+\.\d+\/24$/);
   const busy = await d.docker(['network', 'rm', net]);
-  assert.equal(busy.code, 1, show(busy));
+  assert.equal(busy.code, 1, showResult(busy));
   assert.match(busy.stderr, /Error response from daemon: .*active endpoints/);
   await ok(['network', 'disconnect', net, name]);
   assert.equal((await ok(['network', 'inspect', net, '-f', '{{len .Containers}}'])).trim(), '0');
   assert.equal((await ok(['network', 'rm', net])).trim(), net);
   const gone = await d.docker(['network', 'inspect', net]);
-  assert.equal(gone.code, 1, show(gone));
+  assert.equal(gone.code, 1, showResult(gone));
   assert.match(gone.stderr, new RegExp(`network ${net} not found`));
 });
 
@@ -145,7 +140,7 @@ test('docker network create with a subnet, prune, and the default network is not
   const bridge = (await ok(['network', 'ls', '--filter', 'type=builtin', '--format', '{{.Name}}'])).trim();
   assert.ok(bridge !== '', 'the default network is listed as builtin');
   const refused = await d.docker(['network', 'rm', bridge]);
-  assert.equal(refused.code, 1, show(refused));
+  assert.equal(refused.code, 1, showResult(refused));
   assert.match(refused.stderr, /default network and cannot be removed/);
 });
 
@@ -163,7 +158,7 @@ test('docker volume create / ls / inspect / rm / prune', async (t) => {
   );
   await ok(['volume', 'rm', v1]);
   const gone = await d.docker(['volume', 'inspect', v1]);
-  assert.equal(gone.code, 1, show(gone));
+  assert.equal(gone.code, 1, showResult(gone));
   assert.match(gone.stderr, new RegExp(`No such volume: ${v1}`));
 
   // prune: anonymous volumes only, unless --all (Docker since API 1.42)
@@ -185,7 +180,7 @@ test('a volume in use is refused with 409, and dangling tells used from unused',
   t.after(() => d.marina(['rm', '-f', name]));
   await d.ok(['run', '-d', '--name', name, '-v', `${vol}:/data`, 'busybox', 'sleep', '600']);
   const refused = await d.docker(['volume', 'rm', vol]);
-  assert.equal(refused.code, 1, show(refused));
+  assert.equal(refused.code, 1, showResult(refused));
   assert.match(refused.stderr, /volume is in use/);
   assert.doesNotMatch(await ok(['volume', 'ls', '-q', '--filter', 'dangling=true']), new RegExp(vol));
   assert.match(await ok(['volume', 'ls', '-q', '--filter', 'dangling=false']), new RegExp(vol));

@@ -3,6 +3,7 @@
  * started from the built entry points (bin/marinad, bin/marina) exactly as users run them, and torn down
  * even when the test fails: containers killed, mounts undone, conmon processes gone, root removed.
  */
+import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,6 +42,8 @@ export interface TestDaemon {
   ok(args: string[], options?: RunOptions): Promise<string>;
   /** Runs the real `docker` CLI against this daemon's Docker socket (its own empty config dir). */
   docker(args: string[], options?: RunOptions): Promise<CliResult>;
+  /** Like `docker` but asserts the exit code is 0 (the message shows the CLI's output); returns stdout. */
+  dockerOk(args: string[], options?: RunOptions): Promise<string>;
   /** Restarts marinad on the same root (after `kill9` or `stop`). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -49,6 +52,19 @@ export interface TestDaemon {
   destroy(): Promise<void>;
   /** marinad's stderr so far (structured logs), for failure messages. */
   logs(): string;
+}
+
+/** A CLI run as an assertion message shows it. */
+export const showResult = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+
+type Cleanup = { after: (fn: () => Promise<unknown>) => void };
+
+/** A detached busybox that sleeps, started with the docker CLI; removed when the test ends, pass or fail. */
+export async function dockerSleeper(d: TestDaemon, t: Cleanup, name: string, extra: string[] = []): Promise<string> {
+  t.after(() => d.docker(['rm', '-f', name]));
+  const id = (await d.dockerOk(['run', '-d', '--name', name, ...extra, 'busybox', 'sleep', '600'])).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  return id;
 }
 
 export function runProcess(cmd: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
@@ -123,6 +139,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
       }),
     marina: (cliArgs, runOptions = {}) =>
       runProcess(marinaBin, cliArgs, { ...runOptions, env: { ...env, ...runOptions.env } }),
+    async dockerOk(args, runOptions) {
+      const r = await daemon.docker(args, runOptions);
+      assert.equal(r.code, 0, `docker ${args.join(' ')}: ${showResult(r)}`);
+      return r.stdout;
+    },
     async ok(args, runOptions) {
       const r = await daemon.marina(args, runOptions);
       if (r.code !== 0) throw new Error(`marina ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
