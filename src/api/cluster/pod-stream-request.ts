@@ -97,5 +97,5 @@ export function choosePodContainer(pod: Pod, requested: string | undefined): Cho
 
 /** Kubernetes' 400 BadRequest (not the 422 of an invalid object). */
 export function badRequest(message: string): MarinaError {
-  return new MarinaError('Invalid', message, { details: { reason: 'BadRequest', httpStatus: 400 } });
+  return new MarinaError('Invalid', message, { details: { reason: 'BadRequest' } });
 }

@@ -16,11 +16,20 @@ const encoding: Partial<Record<ErrorCode, { reason: string; httpStatus?: number 
   Unavailable: { reason: 'ServiceUnavailable' },
 };
 
-/** Reasons other servers send for the same codes (and the one a create's conflict carries). */
-const otherReasons: Record<string, ErrorCode> = { BadRequest: 'Invalid', AlreadyExists: 'Conflict', Gone: 'Expired' };
+/**
+ * More specific reasons a handler may give an error (`details.reason`), or other servers send, for the
+ * same codes; with the HTTP status Kubernetes answers them with where it is not the code's own.
+ */
+const otherReasons: Record<string, { code: ErrorCode; httpStatus?: number }> = {
+  BadRequest: { code: 'Invalid', httpStatus: 400 },
+  AlreadyExists: { code: 'Conflict' },
+  Gone: { code: 'Expired' },
+};
 
-const codeByReason: Record<string, ErrorCode> = {
-  ...Object.fromEntries(Object.entries(encoding).map(([code, { reason }]) => [reason, code as ErrorCode])),
+const byReason: Record<string, { code: ErrorCode; httpStatus?: number }> = {
+  ...Object.fromEntries(
+    Object.entries(encoding).map(([code, { reason, httpStatus }]) => [reason, { code: code as ErrorCode, httpStatus }]),
+  ),
   ...otherReasons,
 };
 
@@ -30,5 +39,10 @@ export function statusReasonOf(code: ErrorCode): { reason: string; httpStatus?: 
 }
 
 export function errorCodeOfReason(reason: string): ErrorCode | undefined {
-  return codeByReason[reason];
+  return byReason[reason]?.code;
+}
+
+/** The HTTP status Kubernetes answers a reason with, where it differs from the error code's own. */
+export function httpStatusOfReason(reason: string): number | undefined {
+  return byReason[reason]?.httpStatus;
 }
