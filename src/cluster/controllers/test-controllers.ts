@@ -24,6 +24,13 @@ export interface ControllerFixture {
   events: EventSink & { recorded: RecordedEvent[] };
   logger: { warn(): void; debug(): void };
   signal: AbortSignal;
+  /** What every controller takes: the API, the shared informers, the event sink and the logger. */
+  common: {
+    client: TestCluster['api'];
+    informers: ControllerInformers;
+    events: ControllerFixture['events'];
+    logger: ControllerFixture['logger'];
+  };
   /** Runs the controllers until the test ends. */
   run(...controllers: Controller[]): void;
 }
@@ -53,6 +60,7 @@ export async function controllerFixture(t: TestContext, now?: () => Date): Promi
     events,
     logger,
     signal: abort.signal,
+    common: { client: cluster.api, informers, events, logger },
     run(...controllers) {
       for (const controller of controllers)
         running.push(runController(controller, { logger, signal: abort.signal }));

@@ -15,10 +15,7 @@ test('a `* * * * *` CronJob makes one Job per minute of an injected clock; Forbi
   let now = new Date('2026-01-01T00:00:00Z');
   const f = await controllerFixture(t, () => now);
   const controller = new CronJobController({
-    client: f.cluster.api,
-    informers: f.informers,
-    events: f.events,
-    logger: f.logger,
+    ...f.common,
     now: () => now,
   });
   f.run(controller);

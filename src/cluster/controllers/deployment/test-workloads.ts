@@ -24,10 +24,7 @@ export type Workloads = Pick<ControllerFixture, 'cluster' | 'informers' | 'signa
 export async function startWorkloads(t: TestContext, options: { ready?: (pod: Pod) => boolean } = {}): Promise<Workloads> {
   const f = await controllerFixture(t);
   const { cluster, informers, events } = f;
-  f.run(
-    newReplicaSetController({ client: cluster.api, informers, events }),
-    newDeploymentController({ client: cluster.api, informers, events }),
-  );
+  f.run(newReplicaSetController(f.common), newDeploymentController(f.common));
   void playNodeAgent(cluster, informers, options.ready ?? (() => true), f.signal);
   return { cluster, informers, events: events.recorded, signal: f.signal };
 }

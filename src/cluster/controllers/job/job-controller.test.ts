@@ -47,10 +47,7 @@ test('a Job runs its completions parallelism at a time, owning labelled pods, an
   const f = await controllerFixture(t);
   f.run(
     new JobController({
-      client: f.cluster.api,
-      informers: f.informers,
-      events: f.events,
-      logger: f.logger,
+      ...f.common,
       timing: fast,
     }),
   );
@@ -86,10 +83,7 @@ test('failed pods are replaced until backoffLimit is exceeded; the Job fails', a
   const f = await controllerFixture(t);
   f.run(
     new JobController({
-      client: f.cluster.api,
-      informers: f.informers,
-      events: f.events,
-      logger: f.logger,
+      ...f.common,
       timing: fast,
     }),
   );
@@ -117,10 +111,7 @@ test('activeDeadlineSeconds fails the Job and deletes its pods; ttlSecondsAfterF
   let now = new Date('2026-01-01T00:00:00Z');
   const f = await controllerFixture(t, () => now);
   const controller = new JobController({
-    client: f.cluster.api,
-    informers: f.informers,
-    events: f.events,
-    logger: f.logger,
+    ...f.common,
     now: () => now,
   });
   f.run(controller);
@@ -152,10 +143,7 @@ test('an Indexed Job gives each pod its index in an annotation and JOB_COMPLETIO
   const f = await controllerFixture(t);
   f.run(
     new JobController({
-      client: f.cluster.api,
-      informers: f.informers,
-      events: f.events,
-      logger: f.logger,
+      ...f.common,
       timing: fast,
     }),
   );
