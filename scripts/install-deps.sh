@@ -22,6 +22,8 @@ packages=(
   xz-utils       # marina build: ADD auto-extracts local .tar.xz archives, as Docker does
   bzip2          # marina build: the same for .tar.bz2
   buildah        # bench/build: the builder `marina build` is measured against
+  conntrack      # Services: a UDP endpoint that leaves has its conntrack entries dropped, as kube-proxy does
+  wrk            # bench/services: the HTTP load generator run from a client pod
   docker-compose # Docker API tests: compose 1.29 (docker-py) drives marinad's Docker socket; apt-get runs with
                  # --no-install-recommends, so its Recommends (docker.io, a whole dockerd) are not pulled in
 )
