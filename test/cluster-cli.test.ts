@@ -115,7 +115,9 @@ test('apply: an invalid later document writes nothing at all', async () => {
 });
 
 test('get: tables, several kinds, -o yaml/json/name, -l, --field-selector, -A, errors per name', async () => {
-  await d.ok(['deploy', 'busybox', '--name', 'api', '--replicas', '1', '--port', '8080', '-e', 'MODE=prod']);
+  const deployed = await d.ok(['deploy', 'busybox', '--name', 'api', '--replicas', '1', '--port', '8080', '-e', 'MODE=prod']);
+  assert.equal(deployed, 'deployment.apps/api created\nservice/api created\n');
+  assert.match(await d.ok(['get', 'svc', 'api']), /^api\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+8080\/TCP\s+\d+s$/m);
   const table = await d.ok(['get', 'deploy']);
   const lines = table.trimEnd().split('\n');
   assert.match(lines[0]!, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/);

@@ -10,11 +10,12 @@ import { HttpResourceClient } from '../cluster/apiserver/http-resource-client.ts
 import type { DeleteOptions, PropagationPolicy, Selectors } from '../cluster/apiserver/resource-service.ts';
 import type { Event } from '../cluster/resources/core-schemas.ts';
 import { kindByName, type ResourceKind } from '../cluster/resources/registry.ts';
+import { type EndpointSlice, serviceNameLabel } from '../cluster/resources/service-schemas.ts';
 import { parseEnv } from '../engine/config-parse.ts';
 import { invalid, isMarinaError, MarinaError } from '../errors.ts';
 import { applyObject } from './cluster-apply.ts';
-import { deploymentManifest } from './cluster-deploy.ts';
-import { describeObject } from './cluster-describe.ts';
+import { deployManifests } from './cluster-deploy.ts';
+import { describeObject, type Related } from './cluster-describe.ts';
 import { checkManifests, manifestRef, readManifestSources, splitManifest } from './cluster-manifests.ts';
 import { renderTable, type Table, tableOf, watchRow } from './cluster-tables.ts';
 import { kindLabel, objectRef, parseTargets, singleTarget, type Target } from './cluster-targets.ts';
@@ -83,7 +84,7 @@ export async function describe(args: string[], flags: NamespaceFlags & { selecto
   for (const target of parseTargets(args)) {
     const { objects, errors } = await fetchTarget(target, flags.namespace, { labelSelector: flags.selector ?? '' });
     failed ||= errors;
-    for (const object of objects) descriptions.push(describeObject(object, await eventsAbout(object), Date.now()));
+    for (const object of objects) descriptions.push(describeObject(object, await eventsAbout(object), Date.now(), await relatedTo(object)));
   }
   if (descriptions.length > 0) print(descriptions.join('\n\n\n'));
   if (failed) throw new Exit(1);
@@ -114,11 +115,16 @@ export async function scale(args: string[], flags: NamespaceFlags & { replicas: 
 }
 
 export async function deploy(image: string, flags: NamespaceFlags & { name: string; replicas: string; port?: string; env: string[] }): Promise<void> {
-  const object = deploymentManifest(image, { name: flags.name, replicas: flags.replicas, port: flags.port, env: parseEnv(flags.env, process.env) });
-  const [manifest] = checkManifests([{ source: 'deploy', object }], flags.namespace);
-  const { result, warnings } = await applyObject(resources(), manifest!);
-  warn(warnings);
-  print(`${objectRef(manifest!.kind, manifest!.name)} ${result}`);
+  const objects = deployManifests(image, { name: flags.name, replicas: flags.replicas, port: flags.port, env: parseEnv(flags.env, process.env) });
+  const manifests = checkManifests(
+    objects.map((object) => ({ source: 'deploy', object })),
+    flags.namespace,
+  );
+  for (const manifest of manifests) {
+    const { result, warnings } = await applyObject(resources(), manifest);
+    warn(warnings);
+    print(`${objectRef(manifest.kind, manifest.name)} ${result}`);
+  }
 }
 
 type Output = 'table' | 'wide' | 'json' | 'yaml' | 'name';
@@ -226,6 +232,14 @@ function printerFor(kind: ResourceKind, flags: GetFlags, output: Output): (objec
 }
 
 /** The Events about an object: by its uid, in its namespace (any, for cluster-scoped objects). */
+/** A Service's EndpointSlices (found by their service-name label); nothing for other kinds. */
+async function relatedTo(object: KubeObject): Promise<Related> {
+  if (object.kind !== 'Service') return {};
+  const selector = { labelSelector: `${serviceNameLabel}=${object.metadata.name}` };
+  const slices = await resources().list(kindByName('endpointslices'), object.metadata.namespace, undefined, selector);
+  return { endpointSlices: slices.items as unknown as EndpointSlice[] };
+}
+
 async function eventsAbout(object: KubeObject): Promise<Event[]> {
   const events = kindByName('events');
   const uid = object.metadata.uid;

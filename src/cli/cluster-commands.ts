@@ -40,7 +40,7 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('get')
-    .description('List cluster objects: KIND[,KIND…] [NAME…] or KIND/NAME…; kinds: pods (po), deployments (deploy), replicasets (rs), jobs, cronjobs (cj), configmaps (cm), secrets, services (svc), endpointslices, events (ev), nodes (no), namespaces (ns), leases')
+    .description('List cluster objects: KIND[,KIND…] [NAME…] or KIND/NAME…; kinds: pods (po), deployments (deploy), replicasets (rs), jobs, cronjobs (cj), configmaps (cm), secrets, services (svc), endpointslices (endpoints, ep), events (ev), nodes (no), namespaces (ns), leases')
     .argument('<kind-or-object...>')
     .option(...namespaceOption)
     .option('-A, --all-namespaces', 'objects of every namespace')
@@ -80,11 +80,11 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('deploy')
-    .description('Create or update a Deployment running IMAGE (pods labelled app=NAME), as apply would write it; no Service yet')
+    .description('Create or update a Deployment running IMAGE (pods labelled app=NAME) and, with --port, a Service NAME in front of it, as apply would write them')
     .argument('<image>')
     .requiredOption('--name <name>', 'the Deployment (and its container) name')
     .option('--replicas <count>', 'how many pods', '1')
-    .option('--port <port>', 'the container port the pods serve on (declared on the container)')
+    .option('--port <port>', 'the port the pods serve on: declared on the container, and served by a ClusterIP Service NAME on the same port')
     .option('-e, --env <K=V>', 'an environment variable of the container (repeatable; K alone takes it from here)', collect, [])
     .option(...namespaceOption)
     .action(async (image: string, flags: NamespaceFlags & { name: string; replicas: string; port?: string; env: string[] }) =>

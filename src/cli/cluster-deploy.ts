@@ -1,7 +1,7 @@
 /**
- * `marina deploy IMAGE --name N`: the quick path to a Deployment, written through `apply` like any
- * manifest. Its pods are labelled `app=N` and selected by it. (A Service for `--port` comes with the
- * Service kind.)
+ * `marina deploy IMAGE --name N [--port P]`: the quick path to a Deployment — and, with a port, the
+ * Service in front of it — written through `apply` like any manifest. Its pods are labelled `app=N` and
+ * selected by it; the Service, also named N, takes port P to the pods' port P.
  */
 import { invalid } from '../errors.ts';
 
@@ -19,10 +19,17 @@ function wholeNumber(text: string, flag: string, min: number, max: number): numb
   return value;
 }
 
-export function deploymentManifest(image: string, flags: DeployFlags): Record<string, unknown> {
+/** The Deployment, then (with `--port`) its Service: all checked before anything is written. */
+export function deployManifests(image: string, flags: DeployFlags): Record<string, unknown>[] {
+  const port = flags.port === undefined ? undefined : wholeNumber(flags.port, '--port', 1, 65535);
+  const deployment = deploymentManifest(image, flags, port);
+  return port === undefined ? [deployment] : [deployment, serviceManifest(flags.name, port)];
+}
+
+function deploymentManifest(image: string, flags: DeployFlags, port: number | undefined): Record<string, unknown> {
   const labels = { app: flags.name };
   const container: Record<string, unknown> = { name: flags.name, image };
-  if (flags.port !== undefined) container.ports = [{ containerPort: wholeNumber(flags.port, '--port', 1, 65535), protocol: 'TCP' }];
+  if (port !== undefined) container.ports = [{ containerPort: port, protocol: 'TCP' }];
   if (flags.env.length > 0) {
     container.env = flags.env.map((entry) => {
       const eq = entry.indexOf('=');
@@ -38,5 +45,14 @@ export function deploymentManifest(image: string, flags: DeployFlags): Record<st
       selector: { matchLabels: labels },
       template: { metadata: { labels }, spec: { containers: [container] } },
     },
+  };
+}
+
+function serviceManifest(name: string, port: number): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, labels: { app: name } },
+    spec: { selector: { app: name }, ports: [{ port, targetPort: port, protocol: 'TCP' }] },
   };
 }

@@ -20,3 +20,37 @@ test('kinds without a layout show their fields as YAML; no events is <none>', ()
   assert.match(text, /^data:\n {2}k: v$/m);
   assert.match(text, /^Events:\s+<none>$/m);
 });
+
+test('a Service is described with its IP, each port with target, node port and ready endpoints from its slices', () => {
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      type: 'NodePort',
+      clusterIP: '10.96.0.7',
+      selector: { app: 'web' },
+      ports: [
+        { name: 'http', port: 80, targetPort: 'web', protocol: 'TCP', nodePort: 30080 },
+        { name: 'dns', port: 53, targetPort: 5353, protocol: 'UDP', nodePort: 30053 },
+      ],
+    },
+  };
+  const endpoint = (ip: string, ready: boolean) => ({ addresses: [ip], conditions: { ready } });
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1' as const,
+    kind: 'EndpointSlice' as const,
+    metadata: { name: 'web-x' },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: [endpoint('10.1.0.2', true), endpoint('10.1.0.3', false), endpoint('10.1.0.4', true)],
+  };
+  const text = describeObject(service, [], now, { endpointSlices: [slice] });
+  assert.match(text, /^Selector:\s+app=web$/m);
+  assert.match(text, /^Type:\s+NodePort$/m);
+  assert.match(text, /^IP:\s+10\.96\.0\.7$/m);
+  assert.match(text, /^Port:\s+http {2}80\/TCP\nTargetPort:\s+web\nNodePort:\s+http {2}30080\/TCP\nEndpoints:\s+10\.1\.0\.2:8080,10\.1\.0\.4:8080$/m);
+  // The slice has no "dns" port: that service port has no endpoints.
+  assert.match(text, /^Port:\s+dns {2}53\/UDP\nTargetPort:\s+5353\/UDP\nNodePort:\s+dns {2}30053\/UDP\nEndpoints:\s+<none>$/m);
+  assert.match(text, /^Session Affinity:\s+None$/m);
+});

@@ -9,7 +9,8 @@ import type { Job } from '../cluster/resources/batch-schemas.ts';
 import type { Event } from '../cluster/resources/core-schemas.ts';
 import { controllerOf } from '../cluster/resources/owner-references.ts';
 import type { Container, ContainerState, Pod, PodTemplateSpec } from '../cluster/resources/pod-schemas.ts';
-import { ageOf, eventLastSeen, podStatusText, selectorText } from './cluster-tables.ts';
+import type { EndpointSlice, Service, ServicePort } from '../cluster/resources/service-schemas.ts';
+import { ageOf, endpointList, eventLastSeen, podStatusText, selectorText } from './cluster-tables.ts';
 import { columns } from './human.ts';
 
 type Line = [indent: number, label: string, value?: string];
@@ -81,7 +82,40 @@ function conditionLines(conditions: readonly { type: string; status: string; rea
 }
 
 /** The lines each kind adds after the common metadata. */
-function kindLines(object: KubeObject): { lines: Line[]; conditions?: { type: string; status: string; reason?: string }[]; rest?: boolean } {
+/** What describe shows besides the object and its Events: a Service's endpoints come from its slices. */
+export interface Related {
+  endpointSlices?: readonly EndpointSlice[];
+}
+
+/** kubectl's Endpoints line of one service port: the ready `ip:port`s. */
+export function readyEndpointsOf(port: ServicePort, slices: readonly EndpointSlice[]): string {
+  const addresses = slices.flatMap((slice) => {
+    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === (port.name ?? ''));
+    if (slicePort?.port === undefined) return [];
+    const ready = (slice.endpoints ?? []).filter((e) => e.conditions?.ready !== false);
+    return ready.flatMap((e) => e.addresses.map((ip) => `${ip}:${slicePort.port}`));
+  });
+  return endpointList(addresses, '<none>');
+}
+
+function serviceLines(service: Service, related: Related): Line[] {
+  const spec = service.spec ?? {};
+  const lines: Line[] = [[0, 'Selector', Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'], [0, 'Type', spec.type ?? 'ClusterIP']];
+  lines.push([0, 'IP', spec.clusterIP ?? '<none>']);
+  if (spec.externalIPs?.length) lines.push([0, 'External IPs', spec.externalIPs.join(',')]);
+  for (const port of spec.ports ?? []) {
+    const protocol = port.protocol ?? 'TCP';
+    const target = port.targetPort ?? port.port;
+    lines.push([0, 'Port', `${port.name || '<unset>'}  ${port.port}/${protocol}`]);
+    lines.push([0, 'TargetPort', typeof target === 'number' ? `${target}/${protocol}` : `${target}`]);
+    if (port.nodePort !== undefined) lines.push([0, 'NodePort', `${port.name || '<unset>'}  ${port.nodePort}/${protocol}`]);
+    lines.push([0, 'Endpoints', readyEndpointsOf(port, related.endpointSlices ?? [])]);
+  }
+  lines.push([0, 'Session Affinity', spec.sessionAffinity ?? 'None']);
+  return lines;
+}
+
+function kindLines(object: KubeObject, related: Related): { lines: Line[]; conditions?: { type: string; status: string; reason?: string }[]; rest?: boolean } {
   switch (object.kind) {
     case 'Deployment': {
       const d = object as unknown as Deployment;
@@ -139,6 +173,8 @@ function kindLines(object: KubeObject): { lines: Line[]; conditions?: { type: st
         conditions: pod.status?.conditions,
       };
     }
+    case 'Service':
+      return { lines: serviceLines(object as unknown as Service, related) };
     case 'Secret': {
       // Like kubectl: the sizes of the values, never the values.
       const data = (object.data ?? {}) as Record<string, string>;
@@ -164,10 +200,10 @@ function eventLines(events: readonly Event[], now: number): string[] {
 }
 
 /** The whole description of one object, given the Events about it. */
-export function describeObject(object: KubeObject, events: readonly Event[], now: number): string {
+export function describeObject(object: KubeObject, events: readonly Event[], now: number, related: Related = {}): string {
   const meta = object.metadata;
   const owner = controllerOf(object);
-  const { lines, conditions, rest } = kindLines(object);
+  const { lines, conditions, rest } = kindLines(object, related);
   const header: Line[] = [
     [0, 'Name', meta.name ?? ''],
     ...(meta.namespace ? [[0, 'Namespace', meta.namespace] as Line] : []),

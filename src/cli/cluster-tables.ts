@@ -233,12 +233,16 @@ export function servicePorts(service: Service): string {
   return ports.length > 0 ? ports.join(',') : '<none>';
 }
 
-/** kubectl's ENDPOINTS column of a slice: up to three addresses, then `+ N more...`. */
-export function sliceEndpoints(slice: EndpointSlice): string {
-  const addresses = (slice.endpoints ?? []).flatMap((e) => e.addresses ?? []);
-  if (addresses.length === 0) return '<unset>';
+/** kubectl's list of endpoints: up to three, then `+ N more...`; `none` when there are none. */
+export function endpointList(addresses: readonly string[], none: string): string {
+  if (addresses.length === 0) return none;
   const shown = addresses.slice(0, 3).join(',');
   return addresses.length > 3 ? `${shown} + ${addresses.length - 3} more...` : shown;
+}
+
+/** kubectl's ENDPOINTS column of a slice. */
+export function sliceEndpoints(slice: EndpointSlice): string {
+  return endpointList((slice.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>');
 }
 
 

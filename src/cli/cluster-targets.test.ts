@@ -11,6 +11,8 @@ test('kinds by short, singular and plural names; KIND,KIND and KIND/NAME forms',
     ['Pod', ['x']],
   ]);
   assert.throws(() => parseTargets(['widgets']), /unknown resource type "widgets"/);
+  // Endpoints are kept only as EndpointSlices: the CLI's endpoints and ep list those.
+  assert.deepEqual(parseTargets(['svc,endpoints,ep']).map((t) => t.kind.kind), ['Service', 'EndpointSlice']);
   assert.throws(() => parseTargets(['deploy,po', 'web']), /KIND\/NAME/);
   assert.throws(() => parseTargets(['deploy/web', 'api']), /KIND\/NAME/);
   assert.throws(() => parseTargets([]), /name a resource type/);

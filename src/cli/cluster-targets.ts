@@ -6,6 +6,17 @@
 import { kindByName, type ResourceKind } from '../cluster/resources/registry.ts';
 import { invalid } from '../errors.ts';
 
+/**
+ * Names the CLI takes for a kind the API does not serve: Marina keeps a Service's endpoints only as
+ * EndpointSlices (Kubernetes deprecated the v1 Endpoints kind in 1.33), so `get endpoints` lists those.
+ */
+const cliAliases: Record<string, string> = { endpoints: 'endpointslices', ep: 'endpointslices' };
+
+/** A kind by any name a user types, the CLI's aliases included. */
+export function kindNamed(name: string): ResourceKind {
+  return kindByName(cliAliases[name.toLowerCase()] ?? name);
+}
+
 export interface Target {
   kind: ResourceKind;
   /** Empty: every object of the kind. */
@@ -27,11 +38,11 @@ export function objectRef(kind: Pick<ResourceKind, 'singular' | 'group'>, name: 
  * The two forms do not mix, as in kubectl.
  */
 export function parseTargets(args: readonly string[]): Target[] {
-  if (args.length === 0) throw invalid('name a resource type, e.g. marina get pods (types: pods, deployments, replicasets, jobs, cronjobs, configmaps, secrets, events, nodes, namespaces, leases)');
+  if (args.length === 0) throw invalid('name a resource type, e.g. marina get pods (types: pods, deployments, replicasets, jobs, cronjobs, configmaps, secrets, services, endpointslices (or endpoints), events, nodes, namespaces, leases)');
   const slashed = args.filter((a) => a.includes('/'));
   if (slashed.length === 0) {
     const [kinds, ...names] = args as [string, ...string[]];
-    const unique = [...new Set(kinds.split(',').filter(Boolean))].map(kindByName);
+    const unique = [...new Set(kinds.split(',').filter(Boolean).map(kindNamed))];
     if (unique.length > 1 && names.length > 0) throw invalid('names go with one resource type: use KIND/NAME to name objects of several types');
     return unique.map((kind) => ({ kind, names }));
   }
@@ -51,13 +62,13 @@ export function parseKindSlashName(arg: string): { kind: ResourceKind; name: str
   const slash = arg.indexOf('/');
   const name = arg.slice(slash + 1);
   if (slash <= 0 || name === '' || name.includes('/')) throw invalid(`"${arg}" is not KIND/NAME, e.g. deploy/web`);
-  return { kind: kindByName(arg.slice(0, slash)), name };
+  return { kind: kindNamed(arg.slice(0, slash)), name };
 }
 
 /** `deploy/web`, or `deploy web` given as two arguments: the form `scale` and `rollout` take. */
 export function singleTarget(args: readonly string[], allowed: readonly string[]): { kind: ResourceKind; name: string } {
   const target =
-    args.length === 1 ? parseKindSlashName(args[0]!) : args.length === 2 ? { kind: kindByName(args[0]!), name: args[1]! } : undefined;
+    args.length === 1 ? parseKindSlashName(args[0]!) : args.length === 2 ? { kind: kindNamed(args[0]!), name: args[1]! } : undefined;
   if (!target) throw invalid(`name one object as KIND/NAME, e.g. deploy/web (got ${args.length} arguments)`);
   if (!allowed.includes(target.kind.kind)) {
     throw invalid(`${target.kind.plural} are not supported here: only ${allowed.map((k) => k.toLowerCase()).join(', ')}`);
