@@ -36,6 +36,21 @@ test('resolv.conf: nameservers replaced, search and options kept', () => {
   assert.equal(resolvConfFile(host, ['10.89.0.1']), 'nameserver 10.89.0.1\nsearch corp.example\noptions ndots:2\n');
 });
 
+test('resolv.conf: search domains and options replaced when given, dropped when given empty', () => {
+  const host = 'nameserver 10.255.255.53\ndomain old.example\nsearch corp.example\noptions ndots:2\noptions rotate\n';
+  assert.equal(
+    resolvConfFile(host, ['10.88.0.1'], { search: ['default.svc.cluster.local', 'corp.example'], options: ['ndots:5'] }),
+    'nameserver 10.88.0.1\nsearch default.svc.cluster.local corp.example\noptions ndots:5\n',
+  );
+  // Only the options given: the host's nameservers and search lines stay, in their order.
+  assert.equal(
+    resolvConfFile(host, [], { options: ['ndots:1', 'timeout:2'] }),
+    'nameserver 10.255.255.53\ndomain old.example\nsearch corp.example\noptions ndots:1 timeout:2\n',
+  );
+  assert.equal(resolvConfFile(host, ['10.88.0.1'], { search: [], options: [] }), 'nameserver 10.88.0.1\n');
+  assert.equal(resolvConfFile(host, [], {}), host);
+});
+
 test('network modes', () => {
   for (const m of [undefined, '', 'default', 'bridge']) assert.deepEqual(networkChoice(m), { kind: 'bridge', network: 'bridge' });
   assert.deepEqual(networkChoice('none'), { kind: 'none' });

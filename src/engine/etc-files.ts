@@ -130,12 +130,33 @@ export function hostsFile(
   return [...localhostLines, ...extra, ...self, ''].join('\n');
 }
 
+/** Replacements for the host's resolv.conf lines; a list given, even empty, replaces the host's lines. */
+export interface ResolvConfOverrides {
+  /** `search` domains (the host's `search` and `domain` lines go). */
+  search?: readonly string[] | undefined;
+  /** `options` (`ndots:5`). */
+  options?: readonly string[] | undefined;
+}
+
 /**
- * The host's resolv.conf with its nameservers replaced by `nameservers` (the network's DNS or `--dns`),
- * keeping its search domains and options; the host's file as it is when there are none to put in.
+ * The host's resolv.conf with its nameservers replaced by `nameservers` (the network's DNS or `--dns`)
+ * and its search domains and options by the overrides given, keeping the rest; the host's file as it is
+ * when there is nothing to put in.
  */
-export function resolvConfFile(hostResolvConf: string, nameservers: readonly string[]): string {
-  if (nameservers.length === 0) return hostResolvConf;
-  const kept = hostResolvConf.split('\n').filter((line) => /^\s*(search|domain|options)\b/.test(line));
-  return [...nameservers.map((ns) => `nameserver ${ns}`), ...kept, ''].join('\n');
+export function resolvConfFile(
+  hostResolvConf: string,
+  nameservers: readonly string[],
+  overrides: ResolvConfOverrides = {},
+): string {
+  const { search, options } = overrides;
+  if (nameservers.length === 0 && search === undefined && options === undefined) return hostResolvConf;
+  const hostLines = (keywords: RegExp) => hostResolvConf.split('\n').filter((line) => keywords.test(line));
+  const listLine = (keyword: string, values: readonly string[]) =>
+    values.length > 0 ? [`${keyword} ${values.join(' ')}`] : [];
+  return [
+    ...(nameservers.length > 0 ? nameservers.map((ns) => `nameserver ${ns}`) : hostLines(/^\s*nameserver\b/)),
+    ...(search === undefined ? hostLines(/^\s*(search|domain)\b/) : listLine('search', search)),
+    ...(options === undefined ? hostLines(/^\s*options\b/) : listLine('options', options)),
+    '',
+  ].join('\n');
 }

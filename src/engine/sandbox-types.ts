@@ -15,6 +15,10 @@ export interface SandboxCreateRequest {
   labels?: Record<string, string>;
   /** Nameservers for its resolv.conf instead of the network's. */
   dns?: string[];
+  /** Search domains for its resolv.conf instead of the host's (`[]`: none), like `--dns-search`. */
+  dnsSearch?: string[];
+  /** Resolver options (`ndots:5`) for its resolv.conf instead of the host's (`[]`: none), like `--dns-option`. */
+  dnsOptions?: string[];
   /** Extra /etc/hosts lines as `host:ip`. */
   extraHosts?: string[];
   /** Host ports published to the sandbox's address (like `-p`). */

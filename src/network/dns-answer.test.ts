@@ -9,7 +9,15 @@ import {
   type Question,
   RECURSION_DESIRED,
 } from 'dns-packet';
-import { failureReply, fittedForUdp, localReply, rcode, udpLimitOf } from './dns-answer.ts';
+import {
+  type DnsRecords,
+  failureReply,
+  fittedForUdp,
+  localReply,
+  rcode,
+  recordsReply,
+  udpLimitOf,
+} from './dns-answer.ts';
 
 const table = new Map([
   ['web', ['10.89.0.2', '10.89.0.3']],
@@ -150,4 +158,46 @@ test('fittedForUdp: unchanged when it fits, else no records and TC set', () => {
   const small = localReply(query({ type: 'A', name: 'web' }), table, forwarding);
   assert.ok(small);
   assert.equal(fittedForUdp(small, 512), small);
+});
+
+test('fittedForUdp: additional records are dropped first, without TC, when the answers alone fit', () => {
+  const srvQuery = query({ type: 'SRV', name: '_http._tcp.web' });
+  const target = (i: number) => `endpoint-${i}.web.default.svc.cluster.local`;
+  const records: DnsRecords = () => ({
+    rcode: rcode.noError,
+    answers: Array.from({ length: 4 }, (_, i) => ({
+      type: 'SRV' as const,
+      name: '_http._tcp.web',
+      ttl: 5,
+      data: { priority: 0, weight: 25, port: 80, target: target(i) },
+    })),
+    additionals: Array.from({ length: 4 }, (_, i) => ({
+      type: 'A' as const,
+      name: target(i),
+      ttl: 5,
+      data: `10.88.0.${i}`,
+    })),
+  });
+  const full = recordsReply(srvQuery, records, forwarding);
+  assert.ok(full && encodingLength(full) > 512);
+  const fitted = wire(fittedForUdp(full, 512));
+  assert.equal(fitted.flag_tc, false);
+  assert.equal(fitted.answers?.length, 4);
+  assert.deepEqual(fitted.additionals, []);
+  assert.equal(wire(fittedForUdp(full, 1232)).additionals?.length, 4);
+});
+
+test('recordsReply: a source that cannot tell yet gets SERVFAIL, not authoritative; names it does not own are forwarded', () => {
+  const notYet: DnsRecords = (question) =>
+    question.name.endsWith('.cluster.local') ? { rcode: rcode.servFail, answers: [] } : undefined;
+  const reply = wire(
+    recordsReply(query({ type: 'A', name: 'web.default.svc.cluster.local' }), notYet, forwarding),
+  );
+  assert.equal(reply.rcode, 'SERVFAIL');
+  assert.equal(reply.flag_aa, false);
+  assert.equal(recordsReply(query({ type: 'A', name: 'example.com' }), notYet, forwarding), undefined);
+  assert.equal(
+    wire(recordsReply(query({ type: 'A', name: 'example.com' }), notYet, { forwarding: false })).rcode,
+    'REFUSED',
+  );
 });

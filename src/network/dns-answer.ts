@@ -1,19 +1,24 @@
 /**
- * What the embedded DNS says to a query, decided without I/O. Names of the network's containers are
- * answered here, authoritatively and with TTL 0 (a container's address changes when it is recreated,
- * so nothing may cache it); everything else is forwarded to the upstreams, as Docker's and aardvark's
- * embedded servers do. Two exceptions keep names from leaking out and clients from waiting on a
- * resolver that cannot know the answer:
+ * What an embedded DNS server says to a query, decided without I/O. A server owns some names (a
+ * network's containers, the cluster's Services) and answers them itself, authoritatively, from a
+ * `DnsRecords` source; everything else is forwarded to the upstreams, as Docker's, aardvark's and
+ * CoreDNS's servers do.
+ *
+ * A network's names (`tableRecords`) are answered with TTL 0 (a container's address changes when it is
+ * recreated, so nothing may cache it). Two exceptions keep names from leaking out and clients from
+ * waiting on a resolver that cannot know the answer:
  * - an unknown single-label name (`db`, or a container of another network) is NXDOMAIN here: there is
  *   no domain-less namespace upstream, and the client moves on to its search domains at once;
  * - an internal network has no route out, so its DNS does not forward either: REFUSED.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import {
+  type Answer,
   AUTHORITATIVE_ANSWER,
   type DecodedPacket,
-  type Packet,
   encodingLength,
+  type Packet,
+  type Question,
   RECURSION_AVAILABLE,
   RECURSION_DESIRED,
   type StringAnswer,
@@ -25,7 +30,7 @@ export const rcode = { noError: 0, formErr: 1, servFail: 2, nxDomain: 3, notImp:
 export type Rcode = (typeof rcode)[keyof typeof rcode];
 
 export interface ReplyPolicy {
-  /** Names outside the table go to upstreams (false on internal networks). */
+  /** Names the server does not own go to upstreams (false on internal networks). */
   forwarding: boolean;
 }
 
@@ -35,13 +40,31 @@ const classicUdpLimit = 512;
 /** Bigger EDNS buffers fragment; 1232 is the DNS flag day 2020 value. */
 const ednsUdpCeiling = 1232;
 
+/** What a source of names says about one question on a name it owns. */
+export interface OwnedAnswer {
+  /**
+   * `noError` with the records (none when the name exists without records of the asked type: NODATA),
+   * `nxDomain` when the name does not exist, `servFail` when the source cannot tell yet.
+   */
+  rcode: typeof rcode.noError | typeof rcode.nxDomain | typeof rcode.servFail;
+  answers: Answer[];
+  /** Records that spare the client a lookup (the addresses of SRV targets); dropped first when UDP is short. */
+  additionals?: Answer[];
+}
+
+/**
+ * The names a server answers itself: its answer to `question`, or `undefined` for a name that is not
+ * its own, which is forwarded (REFUSED when forwarding is off).
+ */
+export type DnsRecords = (question: Question) => OwnedAnswer | undefined;
+
 /**
  * The reply to `query` when this server answers it itself, or `undefined` when it is to be forwarded.
  * `query` must be a decoded query (not a response).
  */
-export function localReply(
+export function recordsReply(
   query: DecodedPacket,
-  table: ReadonlyMap<string, readonly string[]>,
+  records: DnsRecords,
   policy: ReplyPolicy,
 ): Packet | undefined {
   const opcode = ((query.flags ?? 0) >> 11) & 0xf;
@@ -50,22 +73,45 @@ export function localReply(
   const question = questions[0];
   if (question === undefined || questions.length > 1) return failureReply(query, rcode.formErr, policy);
 
-  const name = normalDnsName(question.name);
-  const ips = (question.class ?? 'IN') === 'IN' ? table.get(name) : undefined;
-  if (ips !== undefined) {
-    const answers: StringAnswer[] = addressesFor(question.type, ips).map(([type, ip]) => ({
-      type,
-      name: question.name,
-      ttl: 0,
-      class: 'IN',
-      data: ip,
-    }));
-    return reply(query, rcode.noError, policy, { authoritative: true, answers });
+  const owned = records(question);
+  if (owned !== undefined) {
+    return reply(query, owned.rcode, policy, {
+      authoritative: owned.rcode !== rcode.servFail,
+      answers: owned.answers,
+      additionals: owned.additionals ?? [],
+    });
   }
-  if (name !== '' && !name.includes('.'))
-    return reply(query, rcode.nxDomain, policy, { authoritative: true });
   if (!policy.forwarding) return failureReply(query, rcode.refused, policy);
   return undefined;
+}
+
+/** `recordsReply` for a network's name table (name in normal form → addresses). */
+export function localReply(
+  query: DecodedPacket,
+  table: ReadonlyMap<string, readonly string[]>,
+  policy: ReplyPolicy,
+): Packet | undefined {
+  return recordsReply(query, tableRecords(table), policy);
+}
+
+/** A network's names as a record source: its containers' addresses, TTL 0, unknown single labels NXDOMAIN. */
+export function tableRecords(table: ReadonlyMap<string, readonly string[]>): DnsRecords {
+  return (question) => {
+    const name = normalDnsName(question.name);
+    const ips = (question.class ?? 'IN') === 'IN' ? table.get(name) : undefined;
+    if (ips !== undefined) {
+      const answers: StringAnswer[] = addressesFor(question.type, ips).map(([type, ip]) => ({
+        type,
+        name: question.name,
+        ttl: 0,
+        class: 'IN',
+        data: ip,
+      }));
+      return { rcode: rcode.noError, answers };
+    }
+    if (name !== '' && !name.includes('.')) return { rcode: rcode.nxDomain, answers: [] };
+    return undefined;
+  };
 }
 
 /** A reply that carries only an error code, the query's question echoed. */
@@ -81,11 +127,16 @@ export function udpLimitOf(query: DecodedPacket): number {
 }
 
 /**
- * `response` as it may go over UDP: unchanged when it fits in `limit` bytes, else with no records and
- * the TC flag, which tells the client to ask again over TCP.
+ * `response` as it may go over UDP: unchanged when it fits in `limit` bytes; else without its additional
+ * records when that is enough (they only spare a lookup, so dropping them is no truncation: RFC 2181
+ * §9); else with no records and the TC flag, which tells the client to ask again over TCP.
  */
 export function fittedForUdp(response: Packet, limit: number): Packet {
   if (encodingLength(response) <= limit) return response;
+  const withoutAdditionals = { ...response, additionals: [] };
+  if ((response.additionals ?? []).length > 0 && encodingLength(withoutAdditionals) <= limit) {
+    return withoutAdditionals;
+  }
   return {
     ...response,
     flags: (response.flags ?? 0) | TRUNCATED_RESPONSE,
@@ -99,7 +150,7 @@ function reply(
   query: DecodedPacket,
   code: Rcode,
   policy: ReplyPolicy,
-  content: { authoritative?: boolean; answers?: StringAnswer[] },
+  content: { authoritative?: boolean; answers?: Answer[]; additionals?: Answer[] },
 ): Packet {
   let flags: number = code;
   if (content.authoritative) flags |= AUTHORITATIVE_ANSWER;
@@ -111,10 +162,12 @@ function reply(
     flags,
     questions: query.questions ?? [],
     answers: content.answers ?? [],
+    additionals: content.additionals ?? [],
   };
 }
 
-function addressesFor(type: string, ips: readonly string[]): ['A' | 'AAAA', string][] {
+/** The A and AAAA records among `ips` a question of `type` asks for. */
+export function addressesFor(type: string, ips: readonly string[]): ['A' | 'AAAA', string][] {
   const v4 = ips.filter((ip) => isIPv4(ip)).map((ip): ['A', string] => ['A', ip]);
   const v6 = ips.filter((ip) => isIPv6(ip)).map((ip): ['AAAA', string] => ['AAAA', ip]);
   if (type === 'A') return v4;

@@ -1,7 +1,9 @@
 /**
- * The embedded DNS of user networks: one server per network, bound on its gateway address (UDP and
- * TCP port 53), answering the names of the network's containers and forwarding the rest (see
- * dns-answer.ts for what is answered how). `DnsManager` runs one per network for the NetworkService.
+ * Marina's embedded DNS servers. `DnsServer` listens on one address (UDP and TCP, port 53), answers the
+ * names a `DnsRecords` source owns and forwards the rest (see dns-answer.ts for what is answered how).
+ * Two sources use it: the names of a user network's containers (`NetworkDnsServer`, one per network on
+ * its gateway, run by `DnsManager` for the NetworkService) and the cluster's Services (the node agent's
+ * cluster DNS).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
@@ -14,7 +16,15 @@ import {
 import { type DecodedPacket, decode, encode } from 'dns-packet';
 import type { Logger } from 'pino';
 import { MarinaError } from '../errors.ts';
-import { failureReply, fittedForUdp, localReply, rcode, udpLimitOf } from './dns-answer.ts';
+import {
+  type DnsRecords,
+  failureReply,
+  fittedForUdp,
+  rcode,
+  recordsReply,
+  tableRecords,
+  udpLimitOf,
+} from './dns-answer.ts';
 import { forwardQuery } from './dns-forwarder.ts';
 import { DnsFrameReader, framed } from './dns-framing.ts';
 import { dnsNameTable } from './dns-names.ts';
@@ -23,18 +33,23 @@ import type { NetworkRecord } from './network-types.ts';
 
 export type DnsLogger = Pick<Logger, 'info' | 'warn' | 'debug'>;
 
-export interface NetworkDnsServerOptions {
+export interface DnsServerOptions {
   address: string;
   /** Default 53; 0 picks a free port (tests). */
   port?: number;
   /** Read at each forwarded query, so a manager can keep its servers from forwarding to each other. */
   upstreams: () => readonly DnsUpstream[];
-  /** False on internal networks: names outside the table are REFUSED instead of forwarded. Default true. */
+  /** False on internal networks: names the server does not own are REFUSED instead of forwarded. Default true. */
   forwarding?: boolean;
   /** Per upstream and transport; default 2000. */
   upstreamTimeoutMs?: number;
   logger: DnsLogger;
+  /** The names it answers itself, asked at each query (so a source may change between queries). */
+  records: DnsRecords;
 }
+
+/** A user network's server: its records are the network's name table (`setNames`). */
+export type NetworkDnsServerOptions = Omit<DnsServerOptions, 'records'>;
 
 /** A TCP client that sends nothing for this long is disconnected (RFC 7766 suggests seconds). */
 const tcpIdleTimeoutMs = 10_000;
@@ -42,16 +57,15 @@ const tcpIdleTimeoutMs = 10_000;
 const ephemeralBindAttempts = 5;
 
 /** Single use: once stopped, a new server is made (the manager does). */
-export class NetworkDnsServer {
-  private readonly options: Required<NetworkDnsServerOptions>;
-  private table = new Map<string, string[]>();
+export class DnsServer {
+  private readonly options: Required<DnsServerOptions>;
   private udp: UdpSocket | undefined;
   private tcp: TcpServer | undefined;
   private readonly connections = new Set<TcpSocket>();
   private readonly stopping = new AbortController();
   private bound: DnsUpstream | undefined;
 
-  constructor(options: NetworkDnsServerOptions) {
+  constructor(options: DnsServerOptions) {
     this.options = { port: 53, forwarding: true, upstreamTimeoutMs: 2000, ...options };
   }
 
@@ -82,11 +96,6 @@ export class NetworkDnsServer {
   endpoint(): DnsUpstream {
     if (this.bound === undefined) throw new Error('DNS server not started');
     return this.bound;
-  }
-
-  /** Replaces the names answered; takes effect for the next query. */
-  setNames(names: ReadonlyMap<string, readonly string[]>): void {
-    this.table = dnsNameTable(names);
   }
 
   /** Closes the sockets and cancels forwarded queries in flight. */
@@ -154,7 +163,7 @@ export class NetworkDnsServer {
     if (query === undefined) return undefined;
     const policy = { forwarding: this.options.forwarding };
     const udpLimit = udpLimitOf(query);
-    const local = localReply(query, this.table, policy);
+    const local = recordsReply(query, this.options.records, policy);
     if (local !== undefined) return encode(transport === 'udp' ? fittedForUdp(local, udpLimit) : local);
     const forwarded = await forwardQuery({
       query: message,
@@ -176,6 +185,20 @@ export class NetworkDnsServer {
       udp && new Promise<void>((resolve) => udp.close(() => resolve())).catch(() => {}),
       tcp?.listening && new Promise<void>((resolve) => tcp.close(() => resolve())),
     ]);
+  }
+}
+
+/** A network's embedded DNS: answers the names of its containers (TTL 0), forwards the rest. */
+export class NetworkDnsServer extends DnsServer {
+  #records: DnsRecords = tableRecords(new Map());
+
+  constructor(options: NetworkDnsServerOptions) {
+    super({ ...options, records: (question) => this.#records(question) });
+  }
+
+  /** Replaces the names answered; takes effect for the next query. */
+  setNames(names: ReadonlyMap<string, readonly string[]>): void {
+    this.#records = tableRecords(dnsNameTable(names));
   }
 }
 

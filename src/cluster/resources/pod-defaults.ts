@@ -54,6 +54,7 @@ export function defaultPodSpec(spec: PodSpec, restartPolicy: 'Always' | undefine
   if (restartPolicy !== undefined) spec.restartPolicy ??= restartPolicy;
   spec.terminationGracePeriodSeconds ??= defaultTerminationGracePeriodSeconds;
   spec.schedulerName ??= defaultSchedulerName;
+  spec.dnsPolicy ??= 'ClusterFirst';
   for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) defaultContainer(container);
   for (const volume of spec.volumes ?? []) {
     const hasSource =

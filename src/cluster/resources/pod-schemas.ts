@@ -223,6 +223,14 @@ const topologySpreadConstraint = z.object({
   matchLabelKeys: z.array(z.string()).optional(),
 });
 
+/** Settings merged into the pod's resolv.conf after its dnsPolicy's (all of them with policy None). */
+const podDnsConfig = z.object({
+  nameservers: z.array(z.string()).optional(),
+  searches: z.array(z.string()).optional(),
+  /** resolv.conf `options`: `name` or `name:value`. */
+  options: z.array(z.object({ name: z.string().optional(), value: z.string().optional() })).optional(),
+});
+
 export const podSpec = z.object({
   containers: z.array(container),
   initContainers: z.array(container).optional(),
@@ -245,6 +253,9 @@ export const podSpec = z.object({
   serviceAccountName: z.string().optional(),
   imagePullSecrets: z.array(localObjectReference).optional(),
   enableServiceLinks: z.boolean().optional(),
+  /** `ClusterFirst` (the default), `ClusterFirstWithHostNet`, `Default` (the node's resolv.conf) or `None`. */
+  dnsPolicy: z.string().optional(),
+  dnsConfig: podDnsConfig.optional(),
 });
 
 const containerState = z.object({
@@ -323,3 +334,4 @@ export type PodAffinityTerm = z.infer<typeof podAffinityTerm>;
 export type WeightedPodAffinityTerm = z.infer<typeof weightedPodAffinityTerm>;
 export type Toleration = z.infer<typeof toleration>;
 export type TopologySpreadConstraint = z.infer<typeof topologySpreadConstraint>;
+export type PodDnsConfig = z.infer<typeof podDnsConfig>;

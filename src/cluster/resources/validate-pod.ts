@@ -3,6 +3,7 @@
  * env, resources, mounts, probes, volumes, scheduling constraints. Workload kinds call it on their
  * template with their own allowed restart policies.
  */
+import { isIPv4 } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type FieldError,
@@ -14,7 +15,7 @@ import {
   required,
 } from './field-errors.ts';
 import { checkConfigKey, checkDns1123Label, checkDns1123Subdomain } from './names.ts';
-import type { PodSpec, Toleration, Volume } from './pod-schemas.ts';
+import type { PodDnsConfig, PodSpec, Toleration, Volume } from './pod-schemas.ts';
 import { quantitySyntax, tryParseQuantity } from './quantity.ts';
 import { validateContainer } from './validate-container.ts';
 import { validateLabels } from './validate-meta.ts';
@@ -22,6 +23,11 @@ import { validateAffinity, validateToleration, validateTopologySpread } from './
 import { exactlyOne, nonNegative, positive, setFields, supportedValue } from './value-checks.ts';
 
 export const podRestartPolicies = ['Always', 'OnFailure', 'Never'] as const;
+export const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'] as const;
+/** Kubernetes' limits on dnsConfig (glibc reads at most 3 nameservers). */
+export const maxDnsNameservers = 3;
+export const maxDnsSearchPaths = 32;
+export const maxDnsSearchListChars = 2048;
 
 export interface PodSpecRules {
   /** The restart policies this kind allows (a Deployment's pods must be Always, a Job's must not). */
@@ -140,6 +146,83 @@ function validateHostPorts(spec: PodSpec, path: FieldPath): FieldError[] {
   return errors;
 }
 
+/** Kubernetes' validateDNSPolicy and validatePodDNSConfig: policy None brings its own nameservers. */
+function validateDns(spec: PodSpec, path: FieldPath): FieldError[] {
+  const errors = supportedValue(path.child('dnsPolicy'), spec.dnsPolicy, dnsPolicies);
+  const config = spec.dnsConfig;
+  const at = path.child('dnsConfig');
+  if (spec.dnsPolicy === 'None') {
+    if (config === undefined)
+      return [...errors, required(at, 'must provide `dnsConfig` when `dnsPolicy` is None')];
+    if ((config.nameservers ?? []).length === 0) {
+      return [
+        ...errors,
+        required(
+          at.child('nameservers'),
+          'must provide at least one DNS nameserver when `dnsPolicy` is None',
+        ),
+      ];
+    }
+  }
+  return config === undefined ? errors : [...errors, ...validateDnsConfig(config, at)];
+}
+
+function validateDnsConfig(config: PodDnsConfig, path: FieldPath): FieldError[] {
+  const errors: FieldError[] = [];
+  const nameservers = config.nameservers ?? [];
+  if (nameservers.length > maxDnsNameservers) {
+    errors.push(
+      invalidValue(
+        path.child('nameservers'),
+        nameservers,
+        `must not have more than ${maxDnsNameservers} nameservers`,
+      ),
+    );
+  }
+  nameservers.forEach((nameserver, i) => {
+    // Kubernetes takes IPv6 too; a Marina pod's network is IPv4 only.
+    if (!isIPv4(nameserver))
+      errors.push(invalidValue(path.child('nameservers').index(i), nameserver, 'must be an IPv4 address'));
+  });
+  const searches = config.searches ?? [];
+  if (searches.length > maxDnsSearchPaths) {
+    errors.push(
+      invalidValue(
+        path.child('searches'),
+        searches,
+        `must not have more than ${maxDnsSearchPaths} search paths`,
+      ),
+    );
+  }
+  if (searches.join(' ').length > maxDnsSearchListChars) {
+    errors.push(
+      invalidValue(
+        path.child('searches'),
+        searches,
+        `must not have more than ${maxDnsSearchListChars} characters (including spaces) in the search list`,
+      ),
+    );
+  }
+  searches.forEach((search, i) => {
+    // A trailing dot is fine: the name is absolute either way.
+    for (const problem of checkDns1123Subdomain(search.replace(/\.$/, '')))
+      errors.push(invalidValue(path.child('searches').index(i), search, problem));
+  });
+  (config.options ?? []).forEach((option, i) => {
+    const at = path.child('options').index(i);
+    if (!option.name) errors.push(required(at, 'must not be empty'));
+    // Not in Kubernetes' checks, but whitespace would split the option, or the resolv.conf line.
+    for (const [field, value] of [
+      ['name', option.name],
+      ['value', option.value],
+    ] as const) {
+      if (value !== undefined && /\s/.test(value))
+        errors.push(invalidValue(at.child(field), value, 'must not contain whitespace'));
+    }
+  });
+  return errors;
+}
+
 export function validatePodSpec(spec: PodSpec, path: FieldPath, rules: PodSpecRules): FieldError[] {
   const errors: FieldError[] = [];
   const volumeNames = new Set<string>();
@@ -197,6 +280,7 @@ export function validatePodSpec(spec: PodSpec, path: FieldPath, rules: PodSpecRu
     errors.push(...nonNegative(at.child('runAsGroup'), spec.securityContext.runAsGroup));
     errors.push(...nonNegative(at.child('fsGroup'), spec.securityContext.fsGroup));
   }
+  errors.push(...validateDns(spec, path));
   return errors;
 }
 
