@@ -5,7 +5,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { serviceChainPrefix, serviceRuleComment } from '../src/cluster/agent/service-proxy/service-rules.ts';
 import { daemonTagOf, ownChainPrefix, ruleComment } from '../src/network/daemon-tag.ts';
+
+/** A daemon's iptables: its networks' chains and jumps, and its service proxy's. */
+function ruleOwners(tag: string): { chainPrefix: string; comment: string }[] {
+  return [
+    { chainPrefix: ownChainPrefix(tag), comment: ruleComment(tag) },
+    { chainPrefix: serviceChainPrefix(tag), comment: serviceRuleComment(tag) },
+  ];
+}
 
 function run(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,9 +63,10 @@ export function ownKernelObjects(root: string, bridge: string): { links: string[
     .map((line) => line.split(': ')[1]?.split('@')[0] ?? '')
     .filter((name) => ownLink(name, tag, bridge))
     .sort();
+  const owners = ruleOwners(tag);
   const rules = run('iptables-save', [])
     .split('\n')
-    .filter((line) => line.includes(ownChainPrefix(tag)) || line.includes(ruleComment(tag)))
+    .filter((line) => owners.some((o) => line.includes(o.chainPrefix) || line.includes(o.comment)))
     .sort();
   return { links, rules };
 }
@@ -64,13 +74,12 @@ export function ownKernelObjects(root: string, bridge: string): { links: string[
 /** Removes the daemon's jump rules, chains, veths and bridges. Run after the daemon has stopped. */
 export function removeOwnKernelObjects(root: string, bridge: string): void {
   const tag = daemonTagOf(root);
+  const owners = ruleOwners(tag);
   let table = '';
   for (const line of run('iptables-save', []).split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
     const isJump =
-      line.startsWith('-A ') &&
-      line.includes(ruleComment(tag)) &&
-      !line.startsWith(`-A ${ownChainPrefix(tag)}`);
+      line.startsWith('-A ') && owners.some((o) => line.includes(o.comment) && !line.startsWith(`-A ${o.chainPrefix}`));
     if (isJump)
       tryRun('iptables', [
         '-t',
@@ -86,7 +95,7 @@ export function removeOwnKernelObjects(root: string, bridge: string): void {
   const chains: [string, string][] = [];
   for (const line of run('iptables-save', []).split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
-    if (line.startsWith(`:${ownChainPrefix(tag)}`)) chains.push([table, line.slice(1).split(' ')[0]!]);
+    if (owners.some((o) => line.startsWith(`:${o.chainPrefix}`))) chains.push([table, line.slice(1).split(' ')[0]!]);
   }
   for (const [t, chain] of chains) tryRun('iptables', ['-t', t, '-F', chain]);
   for (const [t, chain] of chains) tryRun('iptables', ['-t', t, '-X', chain]);

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildChains, jumpRules, parseOwnRules, type RulePort, restoreInput } from './iptables.ts';
+import {
+  buildChains,
+  jumpRules,
+  type OwnChain,
+  parseOwnRules,
+  type RuleOwner,
+  type RulePort,
+  restoreInput,
+} from './iptables.ts';
 
 const tag = 'a1b2c3';
 const networks = [
@@ -112,4 +120,43 @@ test('without a kernel view only chain contents are rewritten; with no networks 
   assert.ok(!teardown.includes('-A '));
   assert.ok(teardown.includes('-F MARINA-a1b2c3-FWD\n-X MARINA-a1b2c3-FWD'));
   assert.equal(restoreInput(tag, { chains: [], current: { jumps: [], chains: [] } }), '');
+});
+
+const other: RuleOwner = {
+  chainPrefix: 'OTHER-a1b2c3-',
+  comment: 'other:a1b2c3',
+  jumps: [{ table: 'nat', line: '-I PREROUTING -m comment --comment "other:a1b2c3" -j OTHER-a1b2c3-TOP' }],
+};
+const otherSaved = `*nat
+:OTHER-a1b2c3-TOP - [0:0]
+:OTHER-a1b2c3-A - [0:0]
+:OTHER-a1b2c3-B - [0:0]
+:MARINA-a1b2c3-POST - [0:0]
+-A PREROUTING -m comment --comment "other:a1b2c3" -j OTHER-a1b2c3-TOP
+-A POSTROUTING -m comment --comment "marina:a1b2c3" -j MARINA-a1b2c3-POST
+-A OTHER-a1b2c3-A -j OTHER-a1b2c3-B
+COMMIT
+`;
+
+test('another owner sees only its own prefix and comment, and the network rules never see it', () => {
+  assert.deepEqual(parseOwnRules(otherSaved, other), {
+    jumps: [{ table: 'nat', line: '-A PREROUTING -m comment --comment "other:a1b2c3" -j OTHER-a1b2c3-TOP' }],
+    chains: [
+      { table: 'nat', name: 'OTHER-a1b2c3-TOP' },
+      { table: 'nat', name: 'OTHER-a1b2c3-A' },
+      { table: 'nat', name: 'OTHER-a1b2c3-B' },
+    ],
+  });
+  assert.deepEqual(parseOwnRules(otherSaved, tag).chains, [{ table: 'nat', name: 'MARINA-a1b2c3-POST' }]);
+});
+
+test('jumps already in place (an insertion listed as -A) are left alone; stale chains are all flushed, then deleted', () => {
+  const top: OwnChain = { table: 'nat', name: 'OTHER-a1b2c3-TOP', rules: [] };
+  const input = restoreInput(other, { chains: [top], current: parseOwnRules(otherSaved, other) });
+  assert.equal(
+    input,
+    '*nat\n:OTHER-a1b2c3-TOP - [0:0]\n-F OTHER-a1b2c3-A\n-F OTHER-a1b2c3-B\n-X OTHER-a1b2c3-A\n-X OTHER-a1b2c3-B\nCOMMIT\n',
+  );
+  const moved = restoreInput(other, { chains: [top], current: { jumps: [], chains: [] } });
+  assert.ok(moved.includes(other.jumps[0]?.line ?? '?'), 'a missing jump is inserted');
 });

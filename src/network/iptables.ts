@@ -3,6 +3,8 @@
  * with one `iptables-restore --noflush` for both tables: each table's COMMIT is atomic, so a rebuild
  * never shows a half-written chain, and other software's rules are never flushed. Only the daemon's own
  * chains (`MARINA-<tag>-…`) and the jump rules commented `marina:<tag>` are ever written or deleted.
+ * The same machinery serves any other owner of rules (the service proxy): a `RuleOwner` names its chain
+ * prefix, its jump comment and its jumps, and owners with distinct prefixes never touch each other.
  */
 import { MarinaError } from '../errors.ts';
 import { runCommand } from '../run-command.ts';
@@ -33,6 +35,26 @@ export interface Rule {
   /** One iptables-restore line, `-A CHAIN …`. */
   line: string;
 }
+
+/**
+ * Whoever owns a set of chains: only chains named with its prefix and jumps carrying its comment are
+ * ever written or deleted on its behalf. No owner's prefix may start with another's.
+ */
+export interface RuleOwner {
+  chainPrefix: string;
+  /** The comment on its jumps from built-in chains. */
+  comment: string;
+  /** Those jumps (`-A` or `-I CHAIN …`), in place whenever it has chains. */
+  jumps: Rule[];
+}
+
+/** The network rules' owner: the bridge driver's chains and jumps. */
+export function networkRuleOwner(tag: string): RuleOwner {
+  return { chainPrefix: ownChainPrefix(tag), comment: ruleComment(tag), jumps: jumpRules(tag) };
+}
+
+const ownerOf = (owner: string | RuleOwner): RuleOwner =>
+  typeof owner === 'string' ? networkRuleOwner(owner) : owner;
 
 export interface OwnChain {
   table: Table;
@@ -107,10 +129,10 @@ export interface OwnRulesInKernel {
   chains: { table: Table; name: string }[];
 }
 
-/** Picks out of `iptables-save` what belongs to this daemon; everything else is left alone. */
-export function parseOwnRules(saved: string, tag: string): OwnRulesInKernel {
-  const prefix = ownChainPrefix(tag);
-  const comment = new RegExp(`--comment "?${ruleComment(tag)}"?(\\s|$)`);
+/** Picks out of `iptables-save` what belongs to an owner (a tag: the network rules); everything else is left alone. */
+export function parseOwnRules(saved: string, owner: string | RuleOwner): OwnRulesInKernel {
+  const { chainPrefix: prefix, comment: ownComment } = ownerOf(owner);
+  const comment = new RegExp(`--comment "?${ownComment}"?(\\s|$)`);
   const found: OwnRulesInKernel = { jumps: [], chains: [] };
   let table: Table | undefined;
   for (const line of saved.split('\n')) {
@@ -139,29 +161,46 @@ export interface RestorePlan {
 }
 
 /**
- * iptables-restore input. With `current`, every jump of the daemon is deleted and exactly one re-added
- * per built-in chain (in the same commit, so traffic never misses it), and stale own chains are dropped.
- * Declaring a chain under --noflush flushes it, which is how contents are replaced atomically.
+ * iptables-restore input. With `current`, jumps already exactly in place are left alone; otherwise every
+ * jump of the owner is deleted and exactly one re-added per built-in chain (in the same commit, so
+ * traffic never misses it). Stale own chains are dropped: all flushed before any is deleted, so chains
+ * that jump to each other go together. Declaring a chain under --noflush flushes it, which is how
+ * contents are replaced atomically.
  */
-export function restoreInput(tag: string, plan: RestorePlan): string {
-  const jumps = plan.chains.length > 0 ? jumpRules(tag) : [];
+export function restoreInput(owner: string | RuleOwner, plan: RestorePlan): string {
+  const jumps = plan.chains.length > 0 ? ownerOf(owner).jumps : [];
+  const current = plan.current;
+  const rewriteJumps =
+    current !== undefined && !sameLines(current.jumps.map(savedForm), jumps.map(savedForm));
   const out: string[] = [];
   for (const table of tables) {
     const chains = plan.chains.filter((c) => c.table === table);
+    const stale = (current?.chains ?? []).filter(
+      (c) => c.table === table && !chains.some((wanted) => wanted.name === c.name),
+    );
     const lines = [
-      ...(plan.current?.jumps ?? [])
+      ...(rewriteJumps ? current.jumps : [])
         .filter((j) => j.table === table)
         .map((j) => j.line.replace(/^-A /, '-D ')),
       ...chains.map((c) => `:${c.name} - [0:0]`),
       ...chains.flatMap((c) => c.rules),
-      ...(plan.current ? jumps.filter((j) => j.table === table).map((j) => j.line) : []),
-      ...(plan.current?.chains ?? [])
-        .filter((c) => c.table === table && !chains.some((wanted) => wanted.name === c.name))
-        .flatMap((c) => [`-F ${c.name}`, `-X ${c.name}`]),
+      ...(rewriteJumps ? jumps.filter((j) => j.table === table).map((j) => j.line) : []),
+      ...stale.map((c) => `-F ${c.name}`),
+      ...stale.map((c) => `-X ${c.name}`),
     ];
     if (lines.length > 0) out.push(`*${table}`, ...lines, 'COMMIT');
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
+/** A jump as iptables-save lists it (an insertion, `-I CHAIN`, is listed as `-A CHAIN`), with its table. */
+function savedForm(rule: Rule): string {
+  return `${rule.table} ${rule.line.replace(/^-I (\S+) /, '-A $1 ')}`;
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  const sortedB = [...b].sort();
+  return a.length === b.length && [...a].sort().every((line, i) => line === sortedB[i]);
 }
 
 export async function iptablesSave(): Promise<string> {
