@@ -11,7 +11,8 @@
  *     delivery (from a write's answer to its event arriving on an open watch); p50 and p99.
  * (1) Pod startup latency: a `--replicas` Deployment (busybox, run by marinad's own node agent) applied
  *     through the API; for each pod, the time from the apply to the pod's Ready condition seen on a
- *     watch; p50 and p99 against Kubernetes' SLO (p99 ≤ 5 s) and the target (p99 ≤ 1 s).
+ *     watch; p50 and p99 against Kubernetes' SLO (p99 ≤ 5 s) and the target (p99 ≤ 1 s), and the CPU
+ *     per pod of marinad and its tools (control-plane-startup.ts, which also runs this part alone).
  * Pods carry a nodeSelector for the hollow nodes, so a node agent in marinad gets none of them.
  * Flags: --replicas N (100), --nodes N (1000), --pods N (30000), --writers N (32), --rate N (500), --seconds N (10),
  * --timeout-s N (900).
@@ -33,6 +34,7 @@ import { ApiClient, readJsonLines } from '../src/cli/client.ts';
 import { projectRoot, startDaemon } from '../test/harness.ts';
 import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
+import { meterDaemon, podStartupLatency, startupTable } from './control-plane-startup.ts';
 import { readCountFlags } from './flags.ts';
 import { markdownTable, ms, summarize } from './stats.ts';
 
@@ -54,58 +56,6 @@ const benchPod = (name: string) => ({
     containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
   },
 });
-
-interface PodEvent {
-  type: string;
-  object: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } };
-}
-
-const isReady = (pod: PodEvent['object']) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** Applies a Deployment of `replicas` and times each pod from the apply to Ready; then deletes it all. */
-async function podStartupLatency(client: ApiClient, replicas: number): Promise<number[]> {
-  const path = '/api/v1/namespaces/default/pods';
-  const list = await client.json<{ metadata: { resourceVersion: string } }>('GET', path);
-  const readyAt = new Map<string, number>();
-  let allReady: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    allReady = resolve;
-  });
-  const stream = await client.send('GET', path, {
-    query: { watch: 'true', resourceVersion: list.metadata.resourceVersion, labelSelector: 'app=startup' },
-  });
-  const reading = readJsonLines(stream, (value) => {
-    const event = value as unknown as PodEvent;
-    if (event.type === 'DELETED' || readyAt.has(event.object.metadata.name) || !isReady(event.object)) return;
-    readyAt.set(event.object.metadata.name, performance.now());
-    if (readyAt.size === replicas) allReady();
-  }).catch(() => {});
-  const start = performance.now();
-  await client.json('POST', '/apis/apps/v1/namespaces/default/deployments', {
-    json: {
-      metadata: { name: 'startup' },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: 'startup' } },
-        template: {
-          metadata: { labels: { app: 'startup' } },
-          spec: {
-            terminationGracePeriodSeconds: 1,
-            containers: [{ name: 'sleep', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
-          },
-        },
-      },
-    },
-  });
-  await done;
-  stream.destroy();
-  await reading;
-  await client.json('DELETE', '/apis/apps/v1/namespaces/default/deployments/startup', { json: { propagationPolicy: 'Foreground' } });
-  for (let left = replicas; left > 0; await new Promise((resolve) => setTimeout(resolve, 500))) {
-    left = (await client.json<{ items: unknown[] }>('GET', path, { query: { labelSelector: 'app=startup' } })).items.length;
-  }
-  return [...readyAt.values()].map((at) => at - start);
-}
 
 /** Runs `count` tasks with at most `width` at a time. */
 async function inParallel(count: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {
@@ -295,23 +245,11 @@ async function main(): Promise<void> {
     cleanup.defer('close the API client', () => client.close());
 
     console.log(`pod startup: a Deployment of ${flags.replicas} on marinad's own node…`);
-    const startup = summarize(await podStartupLatency(client, flags.replicas));
+    const cpu = meterDaemon(daemon);
+    if (cpu) cleanup.defer('remove the CPU accounting group', () => cpu.close());
+    const startup = await podStartupLatency(client, flags.replicas, cpu);
     console.log(`\n## (1) Pod startup latency: apply to Ready, a ${flags.replicas}-replica Deployment on this machine\n`);
-    console.log(
-      markdownTable(
-        ['measurement', 'n', 'p50 ms', 'p99 ms', 'target', 'result'],
-        [
-          [
-            'apply → pod Ready',
-            String(startup.n),
-            ms(startup.median),
-            ms(startup.p99),
-            'p99 ≤ 1000 (SLO ≤ 5000)',
-            startup.p99 <= 1000 ? 'PASS' : startup.p99 <= 5000 ? 'MISS (within SLO)' : 'MISS',
-          ],
-        ],
-      ),
-    );
+    console.log(startupTable(flags.replicas, summarize(startup.latencies), startup.cpu));
     console.log(`\nscheduler in process: storing ${flags.nodes} nodes and ${flags.pods} pods, then scheduling them all…`);
     const own = await inProcessScheduler(flags.nodes, flags.pods);
     console.log(`registering ${flags.nodes} hollow nodes…`);

@@ -56,7 +56,8 @@ import { bundleDir, cgroupsPathOf, exitsDir, logPathOf } from './layout.ts';
 import { randomName, validateName } from './names.ts';
 import { mergeProcessConfig } from './process-config.ts';
 import { decideRestart } from './restart-policy.ts';
-import type { AttachedStdio, ContainerService } from './services.ts';
+import { withLabels } from './label-lookup.ts';
+import type { AttachedStdio, ContainerListOptions, ContainerService } from './services.ts';
 import { statusText } from './status-text.ts';
 
 export interface ImageResolver {
@@ -671,10 +672,9 @@ export class ContainerServiceImpl implements ContainerService {
 
   // ---- queries --------------------------------------------------------------------------------------
 
-  async list(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+  async list(options: ContainerListOptions = {}): Promise<ContainerSummary[]> {
     const now = Date.now();
-    return this.deps.store
-      .all()
+    return withLabels(this.deps.store, options.labels)
       .filter(({ record }) => options.all || ['running', 'restarting', 'paused'].includes(record.state.status))
       .map(({ record }) => ({
         id: record.id,

@@ -94,3 +94,36 @@ test('image and volume usage', () =>
     assert.deepEqual(store.containersUsingVolume('data'), [idA]);
     assert.deepEqual(store.containersUsingVolume('other'), []);
   }));
+
+test('withLabel finds the containers carrying a label, newest first, and forgets removed ones', () =>
+  withStore((store) => {
+    const labelled = (id: string, name: string, created: string, labels: Record<string, string>) =>
+      entry(id, name, { created, request: { image: 'busybox', labels } });
+    store.insert(labelled(idA, 'a', '2024-01-01T00:00:00Z', { pod: 'p1', role: 'app' }));
+    store.insert(labelled(idB, 'b', '2024-01-02T00:00:00Z', { pod: 'p1' }));
+    store.insert(labelled(`abc3${'0'.repeat(60)}`, 'c', '2024-01-03T00:00:00Z', { pod: 'p2' }));
+    assert.deepEqual(store.withLabel('pod', 'p1').map((e) => e.record.name), ['b', 'a']);
+    assert.deepEqual(store.withLabel('role', 'app').map((e) => e.record.name), ['a']);
+    assert.deepEqual(store.withLabel('pod', 'p3'), []);
+    store.delete(idB);
+    assert.deepEqual(store.withLabel('pod', 'p1').map((e) => e.record.name), ['a']);
+  }));
+
+test('the label index is built from the containers stored before it existed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'marina-store-'));
+  try {
+    const db = new StateDb(join(dir, 'state.db'));
+    // The engine's tables as they were before the label index (its first migration only).
+    db.migrate('engine', [
+      `CREATE TABLE containers (id TEXT PRIMARY KEY, name TEXT NOT NULL, image_id TEXT NOT NULL, created TEXT NOT NULL, entry TEXT NOT NULL);
+       CREATE UNIQUE INDEX containers_name ON containers (name);`,
+    ]);
+    const old = entry(idA, 'old', { request: { image: 'busybox', labels: { pod: 'p1' } } });
+    db.run('INSERT INTO containers (id, name, image_id, created, entry) VALUES (?, ?, ?, ?, ?)', idA, 'old', 'sha256:img', old.record.created, JSON.stringify(old));
+    const store = new ContainerStore(db);
+    assert.deepEqual(store.withLabel('pod', 'p1').map((e) => e.record.name), ['old']);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,7 @@ import { type MarinaError, conflict, invalid, notFound } from '../errors.ts';
 import type { StateDb } from '../db/state-db.ts';
 import type { PortRequest } from '../network/network-types.ts';
 import type { ContainerRecord, ContainerState } from './container-types.ts';
+import type { LabelIndexed } from './label-lookup.ts';
 
 /** What the engine keeps about a container beyond what `inspect` shows. */
 export interface ContainerEntry {
@@ -52,6 +53,17 @@ const migrations = [
      entry TEXT NOT NULL
    );
    CREATE UNIQUE INDEX containers_name ON containers (name);`,
+  // Finds the containers carrying a label without reading every row: the node agent asks for one pod's
+  // containers on each sync of that pod, and a scan made that cost grow with the number of pods.
+  `CREATE TABLE container_labels (
+     container_id TEXT NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (container_id, key)
+   );
+   CREATE INDEX container_labels_key_value ON container_labels (key, value);
+   INSERT INTO container_labels (container_id, key, value)
+     SELECT c.id, l.key, l.value FROM containers c, json_each(c.entry, '$.record.request.labels') l;`,
 ];
 
 interface Row {
@@ -59,7 +71,7 @@ interface Row {
   entry: string;
 }
 
-export class ContainerStore {
+export class ContainerStore implements LabelIndexed<ContainerEntry> {
   private readonly db: StateDb;
 
   constructor(db: StateDb) {
@@ -80,6 +92,12 @@ export class ContainerStore {
         record.created,
         JSON.stringify(entry),
       );
+      // Labels are fixed at create (as Docker's are): written once, gone with the row (ON DELETE CASCADE;
+      // cleared first all the same, in case a connection without foreign keys removed a row of that id).
+      this.db.run('DELETE FROM container_labels WHERE container_id = ?', record.id);
+      for (const [key, value] of Object.entries(record.request.labels ?? {})) {
+        this.db.run('INSERT INTO container_labels (container_id, key, value) VALUES (?, ?, ?)', record.id, key, value);
+      }
     });
   }
 
@@ -136,6 +154,22 @@ export class ContainerStore {
 
   all(): ContainerEntry[] {
     return this.db.all<Row>('SELECT id, entry FROM containers ORDER BY created DESC').map(parse);
+  }
+
+  /** The containers whose label `key` is `value`, newest first; only their rows are read. */
+  withLabel(key: string, value: string): ContainerEntry[] {
+    return this.db
+      .all<Row>(
+        `SELECT c.id, c.entry FROM container_labels l JOIN containers c ON c.id = l.container_id
+         WHERE l.key = ? AND l.value = ? ORDER BY c.created DESC`,
+        key,
+        value,
+      )
+      .map(parse);
+  }
+
+  labelsOf(entry: ContainerEntry): Record<string, string> | undefined {
+    return entry.record.request.labels;
   }
 
   usesImage(imageId: string): boolean {

@@ -32,6 +32,7 @@ function setup(t: { after: (fn: () => void) => void }, execFailure?: Error) {
         name: `name-${id}`,
         created: new Date().toISOString(),
         imageId: 'sha256:x',
+        request: { image: 'busybox' },
         env: ['PATH=/bin', 'MODE=container'],
         workingDir: '/srv',
         user: '',

@@ -11,6 +11,7 @@
  * rows whose namespace vanished (a host reboot empties /run/netns) are made again — same id, network and
  * ports, so their containers can start as they are — or marked `broken` with the reason when that fails.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { readTextOrEmpty } from '../read-text.ts';
 import { runChecked, runCommand } from '../run-command.ts';
 import { defaultNetworkName, hostnameFile, hostsFile, parseExtraHost, resolvConfFile } from './etc-files.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { withLabels } from './label-lookup.ts';
 import { noSuchSandbox, type SandboxStore } from './sandbox-store.ts';
 import type { SandboxCreateRequest, SandboxRecord } from './sandbox-types.ts';
 import type { SandboxService } from './services.ts';
@@ -156,8 +158,8 @@ export class PodSandboxes implements SandboxService {
     return record;
   }
 
-  async list(): Promise<SandboxRecord[]> {
-    return this.#options.store.all();
+  async list(options: { labels?: Record<string, string> } = {}): Promise<SandboxRecord[]> {
+    return withLabels(this.#options.store, options.labels);
   }
 
   /**
@@ -207,7 +209,8 @@ export class PodSandboxes implements SandboxService {
   /** The namespace, its endpoint and ports, its files; marks the row ready. */
   async #makeNamespace(record: SandboxRecord): Promise<void> {
     const { request } = record;
-    await deleteNamespace(record.netnsName);
+    // Only a namespace left over by a crash is in the way; asking the file system spares an ip process per pod.
+    if (existsSync(record.netnsPath)) await deleteNamespace(record.netnsName);
     await runChecked('ip', ['netns', 'add', record.netnsName]);
     const attached = await this.#options.networks.attach({
       containerId: record.id,
@@ -228,7 +231,13 @@ export class PodSandboxes implements SandboxService {
       etcFiles.hosts,
       hostsFile({ kind: 'bridge', network: request.network }, '', { hostname: record.name, ip: record.ip, extraHosts }),
     );
-    await writeFile(etcFiles.resolvConf, resolvConfFile(await readTextOrEmpty('/etc/resolv.conf'), nameservers));
+    await writeFile(
+      etcFiles.resolvConf,
+      resolvConfFile(await readTextOrEmpty('/etc/resolv.conf'), nameservers, {
+        search: request.dnsSearch,
+        options: request.dnsOptions,
+      }),
+    );
     record.status = 'ready';
     record.error = '';
     this.#options.store.update(record);

@@ -1,6 +1,7 @@
 /** The pod sandboxes table: one row per sandbox, its record as JSON. Every write is one statement. */
 import type { StateDb } from '../db/state-db.ts';
 import { conflict, notFound } from '../errors.ts';
+import type { LabelIndexed } from './label-lookup.ts';
 import type { SandboxRecord } from './sandbox-types.ts';
 
 const migrations = [
@@ -9,9 +10,19 @@ const migrations = [
      created TEXT NOT NULL,
      record TEXT NOT NULL
    );`,
+  // As container_labels: one pod's sandbox is found without reading every row.
+  `CREATE TABLE sandbox_labels (
+     sandbox_id TEXT NOT NULL REFERENCES sandboxes (id) ON DELETE CASCADE,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (sandbox_id, key)
+   );
+   CREATE INDEX sandbox_labels_key_value ON sandbox_labels (key, value);
+   INSERT INTO sandbox_labels (sandbox_id, key, value)
+     SELECT s.id, l.key, l.value FROM sandboxes s, json_each(s.record, '$.request.labels') l;`,
 ];
 
-export class SandboxStore {
+export class SandboxStore implements LabelIndexed<SandboxRecord> {
   readonly #db: StateDb;
 
   constructor(db: StateDb) {
@@ -24,6 +35,12 @@ export class SandboxStore {
     this.#db.transaction(() => {
       if (this.get(record.id)) throw conflict(`sandbox ${record.id} already exists: remove it first or choose another id`);
       this.#db.run('INSERT INTO sandboxes (id, created, record) VALUES (?, ?, ?)', record.id, record.created, JSON.stringify(record));
+      // Labels are fixed at create: written once, gone with the row (ON DELETE CASCADE; cleared first all
+      // the same, in case a connection without foreign keys removed a row of that id).
+      this.#db.run('DELETE FROM sandbox_labels WHERE sandbox_id = ?', record.id);
+      for (const [key, value] of Object.entries(record.request.labels ?? {})) {
+        this.#db.run('INSERT INTO sandbox_labels (sandbox_id, key, value) VALUES (?, ?, ?)', record.id, key, value);
+      }
     });
   }
 
@@ -43,6 +60,22 @@ export class SandboxStore {
 
   all(): SandboxRecord[] {
     return this.#db.all<{ record: string }>('SELECT record FROM sandboxes ORDER BY created').map((r) => JSON.parse(r.record) as SandboxRecord);
+  }
+
+  /** The sandboxes whose label `key` is `value`, oldest first; only their rows are read. */
+  withLabel(key: string, value: string): SandboxRecord[] {
+    return this.#db
+      .all<{ record: string }>(
+        `SELECT s.record FROM sandbox_labels l JOIN sandboxes s ON s.id = l.sandbox_id
+         WHERE l.key = ? AND l.value = ? ORDER BY s.created`,
+        key,
+        value,
+      )
+      .map((r) => JSON.parse(r.record) as SandboxRecord);
+  }
+
+  labelsOf(record: SandboxRecord): Record<string, string> | undefined {
+    return record.request.labels;
   }
 }
 

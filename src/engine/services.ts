@@ -36,6 +36,13 @@ export interface AttachedStdio {
   close(): void;
 }
 
+export interface ContainerListOptions {
+  /** Stopped containers too (default: running, restarting and paused ones only). */
+  all?: boolean;
+  /** Only the containers carrying every one of these labels with these values (found through an index, not a scan). */
+  labels?: Record<string, string>;
+}
+
 export interface ContainerService {
   create(request: ContainerCreateRequest): Promise<ContainerRecord>;
   /** `NotModified` when already running. */
@@ -49,7 +56,7 @@ export interface ContainerService {
   remove(idOrName: string, options?: { force?: boolean; removeVolumes?: boolean }): Promise<void>;
   /** Resolves with the exit code when the condition is met. */
   wait(idOrName: string, condition?: WaitCondition, signal?: AbortSignal): Promise<{ exitCode: number }>;
-  list(options?: { all?: boolean }): Promise<ContainerSummary[]>;
+  list(options?: ContainerListOptions): Promise<ContainerSummary[]>;
   inspect(idOrName: string): Promise<ContainerRecord>;
   /** Log entries in order; with `follow`, keeps yielding until the container stops or `signal` aborts. */
   logs(idOrName: string, options: LogOptions, signal?: AbortSignal): AsyncIterable<LogEntry>;
@@ -89,7 +96,8 @@ export interface SandboxService {
   /** `Conflict` naming its containers while it has some, unless `force` (then they are removed first). */
   remove(id: string, options?: { force?: boolean }): Promise<void>;
   inspect(id: string): Promise<SandboxRecord>;
-  list(): Promise<SandboxRecord[]>;
+  /** With `labels`, only the sandboxes carrying every one of them (found through an index, not a scan). */
+  list(options?: { labels?: Record<string, string> }): Promise<SandboxRecord[]>;
 }
 
 export interface EventSource {

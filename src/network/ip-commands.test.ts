@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bridgeBatch, containerSideBatch, hostVethBatch, parseLinks } from './ip-commands.ts';
+import { bridgeBatch, containerSideBatch, hostVethBatch, ipBatchCommand, parseLinks } from './ip-commands.ts';
 import type { EndpointRecord, NetworkRecord } from './network-types.ts';
 
 const network: NetworkRecord = {
@@ -69,4 +69,20 @@ test('parseLinks keeps names and aliases', () => {
   ]);
   assert.deepEqual(parseLinks(json), [{ name: 'lo' }, { name: 'marina0', alias: 'marina:a1b2c3' }]);
   assert.throws(() => parseLinks('{}'), /JSON array/);
+});
+
+test('a batch runs on the host, in a named namespace through ip -n, elsewhere through nsenter', () => {
+  assert.deepEqual(ipBatchCommand(), ['ip', ['-batch', '-']]);
+  assert.deepEqual(ipBatchCommand('/run/netns/marina-pod-ab12-uid'), [
+    'ip',
+    ['-n', 'marina-pod-ab12-uid', '-batch', '-'],
+  ]);
+  assert.deepEqual(ipBatchCommand('/proc/42/ns/net'), [
+    'nsenter',
+    ['--net=/proc/42/ns/net', 'ip', '-batch', '-'],
+  ]);
+  // Anything that is not plainly one name right under /run/netns/ is left to nsenter's path.
+  for (const path of ['/run/netns/a/b', '/run/netns/', '/run/netns/..', '/run/netnsx']) {
+    assert.equal(ipBatchCommand(path)[0], 'nsenter', path);
+  }
 });

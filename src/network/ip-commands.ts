@@ -1,7 +1,7 @@
 /**
  * iproute2 command batches for the bridge driver: built as plain lines (pure, so tests read them) and
  * run as one `ip -batch -` process per step — on the host, or inside a container's network namespace
- * through nsenter. Process spawns are most of the cost of networking in `run`, so attach is two.
+ * (`ip -n` for a named one, else through nsenter). Process spawns are most of the cost of networking in `run`, so attach is two.
  */
 import { existsSync } from 'node:fs';
 import { MarinaError } from '../errors.ts';
@@ -83,13 +83,26 @@ function prefixLengthOf(cidr: string): number {
   return prefix;
 }
 
+/** Where iproute2 keeps named network namespaces (`ip netns add NAME`), which `ip -n NAME` enters itself. */
+const namedNetnsDir = '/run/netns/';
+
+/**
+ * The process that runs a batch on the host, or inside `netnsPath`: a named namespace is entered by ip
+ * itself (`ip -n NAME`, one process fewer on the path of every pod sandbox), any other (a container's
+ * `/proc/PID/ns/net`) through nsenter.
+ */
+export function ipBatchCommand(netnsPath?: string): [command: string, args: string[]] {
+  if (netnsPath === undefined) return ['ip', ['-batch', '-']];
+  const name = netnsPath.startsWith(namedNetnsDir) ? netnsPath.slice(namedNetnsDir.length) : '';
+  if (/^[A-Za-z0-9_.-]+$/.test(name) && name !== '.' && name !== '..')
+    return ['ip', ['-n', name, '-batch', '-']];
+  return ['nsenter', [`--net=${netnsPath}`, 'ip', '-batch', '-']];
+}
+
 /** Runs a batch on the host, or inside `netnsPath` when given; a failing line fails the whole step. */
 export async function runIpBatch(lines: readonly string[], netnsPath?: string): Promise<void> {
   if (lines.length === 0) return;
-  const [command, args] =
-    netnsPath === undefined
-      ? ['ip', ['-batch', '-']]
-      : ['nsenter', [`--net=${netnsPath}`, 'ip', '-batch', '-']];
+  const [command, args] = ipBatchCommand(netnsPath);
   const result = await runCommand(command, args, { input: `${lines.join('\n')}\n` });
   if (result.code !== 0) {
     const where = netnsPath === undefined ? 'on the host' : `in network namespace ${netnsPath}`;

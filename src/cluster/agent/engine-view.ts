@@ -6,7 +6,14 @@
 import type { ContainerRecord, ContainerSummary } from '../../engine/container-types.ts';
 import type { SandboxRecord } from '../../engine/sandbox-types.ts';
 import type { Engine } from '../../engine/services.ts';
-import { attemptOf, containerNameLabel, podKeyOfLabels, podUidLabel } from './pod-labels.ts';
+import {
+  attemptOf,
+  containerNameLabel,
+  podKeyOfLabels,
+  podNameLabel,
+  podNamespaceLabel,
+  podUidLabel,
+} from './pod-labels.ts';
 import type { AttemptObservation } from './pod-status.ts';
 
 export interface PodParts {
@@ -16,14 +23,19 @@ export interface PodParts {
   containers: Map<string, ContainerSummary[]>;
 }
 
-/** Everything labelled with the pod key, by pod uid (a pod deleted and created again under its name has two). */
+/**
+ * Everything labelled with the pod key, by pod uid (a pod deleted and created again under its name has
+ * two). The engine finds them by label through an index: a sync costs what its pod has, not what the
+ * node runs.
+ */
 export async function podPartsOf(
   engine: Pick<Engine, 'containers' | 'sandboxes'>,
   key: string,
 ): Promise<Map<string, PodParts>> {
+  const labels = podKeyLabels(key);
   const [containers, sandboxes] = await Promise.all([
-    engine.containers.list({ all: true }),
-    engine.sandboxes.list(),
+    engine.containers.list({ all: true, labels }),
+    engine.sandboxes.list({ labels }),
   ]);
   const parts = new Map<string, PodParts>();
   const partsOf = (uid: string) => {
@@ -35,15 +47,14 @@ export async function podPartsOf(
     return entry;
   };
   for (const sandbox of sandboxes) {
-    const labels = sandbox.request.labels;
-    if (podKeyOfLabels(labels) === key && labels?.[podUidLabel])
-      partsOf(labels[podUidLabel]).sandbox = sandbox;
+    const uid = sandbox.request.labels?.[podUidLabel];
+    if (uid) partsOf(uid).sandbox = sandbox;
   }
   for (const container of containers) {
-    const { labels } = container;
-    if (podKeyOfLabels(labels) !== key || !labels[podUidLabel]) continue;
-    const byName = partsOf(labels[podUidLabel]).containers;
-    const name = labels[containerNameLabel] ?? '';
+    const uid = container.labels[podUidLabel];
+    if (!uid) continue;
+    const byName = partsOf(uid).containers;
+    const name = container.labels[containerNameLabel] ?? '';
     byName.set(name, [...(byName.get(name) ?? []), container]);
   }
   for (const entry of parts.values()) {
@@ -51,6 +62,12 @@ export async function podPartsOf(
       list.sort((a, b) => attemptOf(b.labels) - attemptOf(a.labels));
   }
   return parts;
+}
+
+/** The labels everything of pod `key` (`namespace/name`) carries: podKeyOfLabels the other way round. */
+export function podKeyLabels(key: string): Record<string, string> {
+  const slash = key.indexOf('/');
+  return { [podNameLabel]: key.slice(slash + 1), [podNamespaceLabel]: key.slice(0, slash) };
 }
 
 /** The keys of every pod that has something in the engine (for adoption and orphan clean-up). */

@@ -40,6 +40,8 @@ export interface NodeAgentOptions {
   facts: HostFacts;
   /** Where emptyDirs and configMap/secret files of pods live. */
   stateDir: string;
+  /** The node's cluster DNS, which pods with dnsPolicy ClusterFirst resolve through (else the host's resolv.conf). */
+  clusterDnsAddress?: string;
   events?: EventSink;
   logger: Logger;
   leaseRenewMs?: number;
@@ -98,6 +100,7 @@ export class NodeAgent {
       events: this.#options.events,
       hostIP: this.#options.facts.hostIP,
       stateDir: this.#options.stateDir,
+      ...(this.#options.clusterDnsAddress ? { clusterDnsAddress: this.#options.clusterDnsAddress } : {}),
       backoff,
       resyncMs,
       logger: this.#log,

@@ -20,6 +20,7 @@ import type { ConfigMap, Secret } from '../resources/core-schemas.ts';
 import type { Container, Pod } from '../resources/pod-schemas.ts';
 import { kindByName } from '../resources/registry.ts';
 import { getOrUndefined } from './api-reads.ts';
+import { sandboxDnsFields } from './cluster-dns/pod-sandbox-dns.ts';
 import { type EnvObjects, referencedObjects, resolveEnv } from './container-env.ts';
 import { containerCreateRequest } from './container-request.ts';
 import { containerStep } from './container-step.ts';
@@ -55,6 +56,8 @@ export interface PodSyncOptions {
   /** Every pod is looked at again this often, whatever happens (default 10 s). */
   resyncMs: number;
   logger: Logger;
+  /** The node's cluster DNS, which ClusterFirst pods resolve through; without it they get the host's resolv.conf. */
+  clusterDnsAddress?: string;
 }
 
 /** What one sync found and decided for a pod, gathered while walking its containers. */
@@ -348,6 +351,7 @@ export class PodSync {
       name: podHostname(pod),
       labels: podLabels(pod),
       ports: hostPorts(pod),
+      ...(await sandboxDnsFields(pod, this.#options.clusterDnsAddress)),
     });
     parts.sandbox = sandbox;
     return sandbox;

@@ -141,6 +141,7 @@ export class ConmonRuntime implements Runtime {
   private readonly exitListeners = new Set<(id: string) => void>();
   private readonly reportedExits = new Set<string>();
   private watcher: FSWatcher | undefined;
+  private sharedDirsMade: Promise<unknown> | undefined;
 
   constructor(options: ConmonRuntimeOptions) {
     const runcPath = resolveExecutable(options.runcPath);
@@ -152,7 +153,7 @@ export class ConmonRuntime implements Runtime {
   async create(options: RuntimeCreateOptions): Promise<{ pid: number }> {
     const files = monitorFiles(options.bundleDir);
     // conmon gives up before writing the exit-dir file when its persist dir is missing.
-    await Promise.all([mkdir(files.persistDir, { recursive: true }), mkdir(this.options.exitDir, { recursive: true }), mkdir(this.options.root, { recursive: true })]);
+    await Promise.all([mkdir(files.persistDir, { recursive: true }), this.sharedDirs()]);
     // A restarted container reuses its id and bundle: a previous run's exit code must not be read as this one's.
     await Promise.all([rm(join(this.options.exitDir, options.id), { force: true }), rm(join(files.persistDir, 'exit'), { force: true })]);
     this.reportedExits.delete(options.id);
@@ -176,6 +177,18 @@ export class ConmonRuntime implements Runtime {
     } finally {
       monitor.release();
     }
+  }
+
+  /** The exit and runc state directories every container shares: made once, not at each create (a retry after a failure). */
+  private sharedDirs(): Promise<unknown> {
+    this.sharedDirsMade ??= Promise.all([
+      mkdir(this.options.exitDir, { recursive: true }),
+      mkdir(this.options.root, { recursive: true }),
+    ]).catch((err: unknown) => {
+      this.sharedDirsMade = undefined;
+      throw err;
+    });
+    return this.sharedDirsMade;
   }
 
   async start(id: string): Promise<void> {
