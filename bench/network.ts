@@ -11,14 +11,15 @@ import { execFileSync } from 'node:child_process';
 import { ApiClient } from '../src/cli/client.ts';
 import type { ContainerRecord } from '../src/engine/container-types.ts';
 import type { EndpointRecord, PortBinding } from '../src/network/network-types.ts';
-import { eventually, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { eventually, projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
 import { removeOwnKernelObjects, uniqueNetworkFlags } from '../test/network-kernel.ts';
 import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { failureLines, measureInterleaved, measured } from './rounds.ts';
 import { latencyTable, markdownTable, ms, type Summary, summarize } from './stats.ts';
-import { parseWrk, type WrkResult } from './wrk-output.ts';
+import type { WrkResult } from './wrk-output.ts';
+import { runWrk } from './wrk.ts';
 
 function readFlags() {
   const f = readCountFlags({ runs: 3, seconds: 5, rounds: 30, 'timeout-s': 900 });
@@ -30,17 +31,7 @@ const wrkConnections = 32;
 const throughputTarget = 0.9;
 const runCostTargetMs = 20;
 
-async function wrk(url: string, seconds: number): Promise<WrkResult> {
-  const r = await runProcess(
-    'wrk',
-    [`-t${wrkThreads}`, `-c${wrkConnections}`, `-d${seconds}s`, '--latency', url],
-    { timeoutMs: (seconds + 30) * 1000 },
-  );
-  if (r.code !== 0) throw new Error(`wrk ${url} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  const result = parseWrk(r.stdout);
-  if (result.errors > 0) throw new Error(`wrk ${url}: ${result.errors} errors:\n${r.stdout}`);
-  return result;
-}
+const wrk = (url: string, seconds: number) => runWrk({ url, threads: wrkThreads, connections: wrkConnections, seconds });
 
 /** A busybox httpd serving a 1 KiB file on port 80, published on an ephemeral host port. */
 async function startServer(

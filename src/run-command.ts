@@ -114,6 +114,7 @@ const packageByCommand: Record<string, string> = {
   'iptables-save': 'iptables',
   'iptables-restore': 'iptables',
   nsenter: 'util-linux',
+  conntrack: 'conntrack',
   openssl: 'openssl',
 };
 

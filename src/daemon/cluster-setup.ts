@@ -7,11 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { ClusterApi } from '../api/api-types.ts';
-import { hostFacts } from '../cluster/agent/host-facts.ts';
-import type { ImagePull } from '../cluster/agent/image-puller.ts';
-import { NodeAgent } from '../cluster/agent/node-agent.ts';
 import { HttpResourceClient } from '../cluster/apiserver/http-resource-client.ts';
-import type { ResourceClient } from '../cluster/apiserver/resource-client.ts';
 import { ResourceService } from '../cluster/apiserver/resource-service.ts';
 import { CronJobController } from '../cluster/controllers/cronjob/cronjob-controller.ts';
 import { newDeploymentController } from '../cluster/controllers/deployment/deployment-controller.ts';
@@ -28,7 +24,7 @@ import { ServiceAllocator } from '../cluster/resources/service-allocator.ts';
 import { SchedulerLoop } from '../cluster/scheduler/scheduler-loop.ts';
 import { SqliteStore } from '../cluster/store/sqlite-store.ts';
 import type { StateDb } from '../db/state-db.ts';
-import type { Engine } from '../engine/services.ts';
+import { type LocalNodeOptions, runNode } from './node-setup.ts';
 
 /** As Kubernetes starts: `default` for users, `kube-node-lease` for node agents' Leases, `kube-system`. */
 const initialNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -38,16 +34,7 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-/** The node agent marinad runs for its own engine (`--no-agent` leaves it out). */
-export interface LocalAgentOptions {
-  engine: Engine;
-  transfer: ImagePull;
-  nodeName: string;
-  /** The agent's state directory (pods' emptyDirs and projected files). */
-  stateDir: string;
-}
-
-export async function setUpControlPlane(options: { db: StateDb; logger: Logger; agent?: LocalAgentOptions }): Promise<ControlPlane> {
+export async function setUpControlPlane(options: { db: StateDb; logger: Logger; agent?: LocalNodeOptions }): Promise<ControlPlane> {
   const logger = options.logger.child({ part: 'cluster' });
   const store = new SqliteStore(options.db);
   // Services get their cluster IP (from 10.96.0.0/12, Kubernetes' default range) and node ports at create.
@@ -99,8 +86,8 @@ export async function setUpControlPlane(options: { db: StateDb; logger: Logger; 
     ...controllers.map((controller) => runController(controller, { workers: 2, logger: controllerLogger, signal: stop.signal })),
     recorder('event-cleanup').runCleanup(stop.signal),
   ];
-  // The node agent runs the pods bound to this node through this marinad's engine.
-  if (options.agent) loops.push((await nodeAgent(resources, options.agent, logger)).run(stop.signal));
+  // This machine as a node: its agent runs the pods bound to it through this marinad's engine.
+  if (options.agent) loops.push(runNode(resources, options.agent, logger, stop.signal));
   for (const loop of loops) loop.catch((err) => logger.error({ err }, 'a control-plane loop stopped'));
 
   return {
@@ -111,21 +98,6 @@ export async function setUpControlPlane(options: { db: StateDb; logger: Logger; 
       await store.close();
     },
   };
-}
-
-/** The node agent of this marinad's engine, speaking to the control plane through `client`. */
-async function nodeAgent(client: ResourceClient, options: LocalAgentOptions, logger: Logger): Promise<NodeAgent> {
-  const { engine, transfer, nodeName, stateDir } = options;
-  return new NodeAgent({
-    client,
-    engine,
-    transfer,
-    nodeName,
-    facts: await hostFacts(engine, nodeName),
-    stateDir,
-    events: new EventRecorder(client, { component: 'kubelet', logger }),
-    logger: logger.child({ loop: 'node-agent', node: nodeName }),
-  });
 }
 
 /** A marinad that joined another's control plane: its node agent, and nothing of a control plane. */
@@ -139,12 +111,12 @@ export interface JoinedNode {
  * Runs this marinad's node agent against the control plane at `address` over HTTP, as a kubelet runs
  * against its API server. The agent registers once that control plane answers, and keeps trying until then.
  */
-export async function setUpJoinedNode(options: { address: string; logger: Logger; agent: LocalAgentOptions }): Promise<JoinedNode> {
+export async function setUpJoinedNode(options: { address: string; logger: Logger; agent: LocalNodeOptions }): Promise<JoinedNode> {
   const logger = options.logger.child({ part: 'cluster', joined: options.address });
   const client = new HttpResourceClient(options.address);
   const stop = new AbortController();
-  const agent = (await nodeAgent(client, options.agent, logger)).run(stop.signal);
-  agent.catch((err) => logger.error({ err }, 'the node agent stopped'));
+  const agent = runNode(client, options.agent, logger, stop.signal);
+  agent.catch((err) => logger.error({ err }, 'the node stopped'));
   return {
     controlPlane: options.address,
     async close() {

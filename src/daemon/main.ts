@@ -18,7 +18,9 @@ import { marinaVersion } from '../api/version.ts';
 import { parseMemory } from '../engine/config-parse.ts';
 import { createEngine, networkDefaults } from '../engine/create-engine.ts';
 import { asMarinaError, MarinaError } from '../errors.ts';
-import { type DnsUpstream, parseDnsUpstream } from '../network/dns-upstreams.ts';
+import { daemonTagOf } from '../network/daemon-tag.ts';
+import { type DnsUpstream, nameserversOf, parseDnsUpstream } from '../network/dns-upstreams.ts';
+import { readTextOrEmpty } from '../read-text.ts';
 import { listenOnSocket } from './listen.ts';
 import { setUpBuilder } from './build-setup.ts';
 import { type ControlPlane, type JoinedNode, setUpControlPlane, setUpJoinedNode } from './cluster-setup.ts';
@@ -190,6 +192,8 @@ async function main(): Promise<void> {
   let registry: RegistryParts;
   let controlPlane: ControlPlane | undefined;
   let joined: JoinedNode | undefined;
+  // Names the embedded and the cluster DNS do not know go here: --dns-upstream, else the host's resolvers.
+  const dnsUpstreams = flags.dnsUpstream.length > 0 ? flags.dnsUpstream : nameserversOf(await readTextOrEmpty('/etc/resolv.conf'));
   try {
     engine = await createEngine({
       root,
@@ -203,7 +207,7 @@ async function main(): Promise<void> {
       bridge: flags.bridge,
       bridgeSubnet: flags.bridgeSubnet,
       networkPool: flags.networkPool,
-      dnsUpstreams: flags.dnsUpstream.length > 0 ? flags.dnsUpstream : undefined,
+      dnsUpstreams,
     });
   } catch (err) {
     releaseLock();
@@ -232,7 +236,14 @@ async function main(): Promise<void> {
       runcPath: flags.runc ?? 'runc',
       logger,
     });
-    const agent = { engine, transfer: registry.transfer, nodeName: flags.nodeName, stateDir: join(root, 'agent') };
+    const agent = {
+      engine,
+      transfer: registry.transfer,
+      nodeName: flags.nodeName,
+      stateDir: join(root, 'agent'),
+      daemonTag: daemonTagOf(root),
+      dnsUpstreams,
+    };
     if (flags.join !== undefined) joined = await setUpJoinedNode({ address: flags.join, logger, agent });
     else controlPlane = await setUpControlPlane({ db: engine.storage.db, logger, agent: flags.agent ? agent : undefined });
     const context: ApiContext = {

@@ -21,7 +21,7 @@ import {
 } from './defaults.ts';
 import type { FieldError } from './field-errors.ts';
 import { pod } from './pod-schemas.ts';
-import { defaultEndpointSlice, defaultService } from './service-defaults.ts';
+import { defaultEndpointSlice, defaultService, dropTypeDependentFields } from './service-defaults.ts';
 import { endpointSlice, service } from './service-schemas.ts';
 import { validateEndpointSlice, validateService } from './validate-service.ts';
 import { defineKind, type ObjectEnvelope, type ResourceKind, withoutNulls } from './resource-kind.ts';
@@ -158,6 +158,7 @@ const serviceKind = defineKind({
   hasStatus: true,
   schema: service,
   applyDefaults: defaultService,
+  prepareForUpdate: dropTypeDependentFields,
   validate: validateService,
   fieldSelectors: [],
 });

@@ -36,6 +36,11 @@ export interface KindDefinition<T extends ObjectEnvelope> {
   hasStatus: boolean;
   schema: z.ZodType<T>;
   applyDefaults(object: T): T;
+  /**
+   * On update, before validation: what changes of other fields imply (Kubernetes' PrepareForUpdate),
+   * e.g. a Service's node ports dropped when it stops being a NodePort Service.
+   */
+  prepareForUpdate?(object: T, old: T): T;
   validate(object: T, old?: T): FieldError[];
   /** Fields `?fieldSelector=` may test besides metadata.name and metadata.namespace (kind-specific ones). */
   fieldSelectors: readonly string[];
@@ -120,9 +125,10 @@ export function defineKind<T extends ObjectEnvelope>(definition: KindDefinition<
     parse,
     admit(raw: unknown, old: unknown): Admitted<T> {
       const { object, warnings } = parse(raw);
-      const defaulted = definition.applyDefaults(object);
       // The stored object passed admission when it was written; only its defaults may be newer.
       const previous = old === undefined ? undefined : definition.applyDefaults(old as T);
+      const fresh = definition.applyDefaults(object);
+      const defaulted = previous && definition.prepareForUpdate ? definition.prepareForUpdate(fresh, previous) : fresh;
       const errors = definition.validate(defaulted, previous);
       if (errors.length > 0) throw invalidResource(qualifiedKind, defaulted.metadata.name, errors);
       return { object: defaulted, warnings };

@@ -35,3 +35,20 @@ export function defaultEndpointSlice(slice: EndpointSlice): EndpointSlice {
   for (const port of s.ports ?? []) port.protocol ??= 'TCP';
   return s;
 }
+
+/**
+ * A Service that stops being a NodePort Service loses the node ports it kept unchanged, as Kubernetes'
+ * API server drops type-dependent fields: `patch -p '{"spec":{"type":"ClusterIP"}}'` just works. A node
+ * port the update itself sets is left, for validation to refuse.
+ */
+export function dropTypeDependentFields(service: Service, old: Service): Service {
+  if (old.spec?.type !== 'NodePort' || service.spec?.type === 'NodePort') return service;
+  const oldPorts = old.spec.ports ?? [];
+  const ports = service.spec?.ports?.map((port) => {
+    const kept = oldPorts.some((o) => o.port === port.port && o.protocol === port.protocol && o.nodePort === port.nodePort);
+    if (!kept || port.nodePort === undefined) return port;
+    const { nodePort: _dropped, ...rest } = port;
+    return rest;
+  });
+  return { ...service, spec: { ...service.spec, ...(ports ? { ports } : {}) } };
+}

@@ -227,3 +227,16 @@ test('an EndpointSlice as the controller writes it is admitted; a bad one names 
     ['ports[1].name: Duplicate value: "http"'],
   );
 });
+
+test('a NodePort Service turned ClusterIP drops the node ports it kept; one the update sets is refused', () => {
+  const stored = admit(withSpec(nodePortManifest, { ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] }));
+  // What a merge patch of {"spec":{"type":"ClusterIP"}} sends: the stored ports, node port included.
+  const patched = admit({ ...stored, spec: { ...stored.spec, type: 'ClusterIP' } }, stored);
+  assert.equal(patched.spec?.type, 'ClusterIP');
+  assert.deepEqual(
+    patched.spec?.ports?.map((p) => p.nodePort),
+    [undefined],
+  );
+  const moved = { ...stored, spec: { ...stored.spec, type: 'ClusterIP', ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30081 }] } };
+  assert.deepEqual(causes(moved, stored), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]);
+});

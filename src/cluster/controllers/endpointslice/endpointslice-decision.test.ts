@@ -76,6 +76,16 @@ test('endpoint conditions: ready, not ready, terminating, and publishNotReadyAdd
   assert.equal(endpoint?.nodeName, 'node-a');
 });
 
+test('a pod whose subdomain is the Service is named by its hostname; other pods are not', () => {
+  const named = (spec: Partial<Pod['spec']>) => {
+    const p = pod('a');
+    return { ...p, spec: { ...p.spec, ...spec } };
+  };
+  assert.equal(endpointFor(service(), named({ hostname: 'db-0', subdomain: 'web' }))?.hostname, 'db-0');
+  assert.equal(endpointFor(service(), named({ hostname: 'db-0', subdomain: 'other' }))?.hostname, undefined);
+  assert.equal(endpointFor(service(), named({ subdomain: 'web' }))?.hostname, undefined);
+});
+
 test('pods without an address or finished are no endpoints', () => {
   assert.equal(endpointFor(service(), pod('a', { ip: '' })), undefined);
   const finished = pod('b');

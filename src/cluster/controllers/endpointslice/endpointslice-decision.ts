@@ -70,8 +70,12 @@ export function endpointFor(service: Service, pod: Pod): Endpoint | undefined {
   const terminating = pod.metadata.deletionTimestamp !== undefined;
   // As Kubernetes: publishNotReadyAddresses makes every endpoint ready (a StatefulSet's peers find each other).
   const ready = service.spec?.publishNotReadyAddresses === true || (serving && !terminating);
+  // As Kubernetes: a pod naming the Service as its subdomain is known by its hostname under it
+  // (HOST.SERVICE.NAMESPACE.svc.cluster.local), which is how a headless Service's peers address each other.
+  const named = pod.spec.hostname && pod.spec.subdomain === service.metadata.name;
   return {
     addresses: [pod.status.podIP],
+    ...(named ? { hostname: pod.spec.hostname } : {}),
     conditions: { ready, serving, terminating },
     targetRef: {
       kind: 'Pod',
