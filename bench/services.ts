@@ -1,22 +1,31 @@
 /**
  * `npm run bench:services`: a Service's data path against its anchor, the same pods hit directly, on one
  * marinad run by its own node agent (real pods, real iptables rules):
- * (1) HTTP requests/s and p99 (wrk, from inside a client pod's network namespace) to a 3-replica busybox
- *     httpd Deployment through its Service's ClusterIP, against the same three replicas hit directly by
- *     their pod IPs (one wrk per pod, with a third of the connections each, at the same time);
- *     alternating, order flipped every run; target: ClusterIP ≥ 0.95 × direct requests/s.
+ * (1) HTTP requests/s and p99 (wrk, from inside a client pod's network namespace) to a 3-replica
+ *     Deployment through its Service's ClusterIP, against the same three replicas hit directly by their
+ *     pod IPs; each way runs one wrk per replica at the same time, with a third of the connections each
+ *     (all to the ClusterIP, or one to each pod IP); alternating,
+ *     order flipped every run; target: ClusterIP ≥ 0.95 × direct requests/s. The pods serve with
+ *     test/fixtures/http-hostname.c (keep-alive), not busybox's httpd: httpd closes every connection, and
+ *     at thousands of new connections a second from one client the servers' TIME_WAIT and conntrack's
+ *     entries for reused ports stall SYNs for a second on either path, which measures port churn, not
+ *     the data path. Each way has its own client pod, so neither inherits the other's connection state.
  * (2) From a pod becoming ready to its Service sending it traffic: a pod whose readiness probe reads a
  *     file is made unready and ready again `--samples` times; each time, from the moment the bench's
  *     watch sees Ready=True to the first request through the ClusterIP that it answers (the Service has
  *     no other endpoint, so requests are refused until then); target p99 ≤ 200 ms.
- * Flags: --runs N (3), --seconds N (5), --samples N (20), --timeout-s N (900).
+ * Flags: --runs N (5), --seconds N (5), --samples N (20), --timeout-s N (900).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ApiClient, readJsonLines } from '../src/cli/client.ts';
 import { daemonTagOf } from '../src/network/daemon-tag.ts';
 import { eventually, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { buildStaticFixture } from '../test/static-fixtures.ts';
 import { runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
@@ -24,7 +33,7 @@ import { markdownTable, ms, summarize } from './stats.ts';
 import { runWrk } from './wrk.ts';
 
 function readFlags() {
-  const f = readCountFlags({ runs: 3, seconds: 5, samples: 20, 'timeout-s': 900 });
+  const f = readCountFlags({ runs: 5, seconds: 5, samples: 20, 'timeout-s': 900 });
   return { runs: f.runs, seconds: f.seconds, samples: f.samples, timeoutMs: f['timeout-s'] * 1000 };
 }
 
@@ -39,10 +48,29 @@ interface Pod {
   status?: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
 
-const isReady = (pod: Pod) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (pod: Pod) =>
+  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
-/** A busybox httpd on port 8080 answering its pod's name; readiness: `/tmp/ready` exists (when `gated`). */
-function httpdPod(gated: boolean) {
+/** The pods behind the measured Service: the keep-alive server from `binDir`, answering on 8080. */
+function echoPod(binDir: string) {
+  return {
+    terminationGracePeriodSeconds: 1,
+    volumes: [{ name: 'bin', hostPath: { path: binDir, type: 'Directory' } }],
+    containers: [
+      {
+        name: 'http',
+        image: 'busybox',
+        imagePullPolicy: 'IfNotPresent',
+        command: ['/opt/bin/http-hostname', '8080'],
+        ports: [{ name: 'http', containerPort: 8080 }],
+        volumeMounts: [{ name: 'bin', mountPath: '/opt/bin' }],
+      },
+    ],
+  };
+}
+
+/** A busybox httpd on port 8080 whose readiness probe passes while `/tmp/ready` exists. */
+function flipPod() {
   return {
     terminationGracePeriodSeconds: 1,
     containers: [
@@ -50,22 +78,33 @@ function httpdPod(gated: boolean) {
         name: 'httpd',
         image: 'busybox',
         imagePullPolicy: 'IfNotPresent',
-        command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www'],
+        command: [
+          'sh',
+          '-c',
+          'mkdir -p /www && hostname > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www',
+        ],
         ports: [{ name: 'http', containerPort: 8080 }],
-        ...(gated
-          ? { readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1, failureThreshold: 1, successThreshold: 1 } }
-          : {}),
+        readinessProbe: {
+          exec: { command: ['cat', '/tmp/ready'] },
+          periodSeconds: 1,
+          failureThreshold: 1,
+          successThreshold: 1,
+        },
       },
     ],
   };
 }
 
-async function apply(client: ApiClient): Promise<void> {
+async function apply(client: ApiClient, binDir: string): Promise<void> {
   const labels = { app: 'echo' };
   await client.json('POST', '/apis/apps/v1/namespaces/default/deployments', {
     json: {
       metadata: { name: 'echo' },
-      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: httpdPod(false) } },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: echoPod(binDir) },
+      },
     },
   });
   const service = (name: string, selector: Record<string, string>) => ({
@@ -73,23 +112,33 @@ async function apply(client: ApiClient): Promise<void> {
     spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   });
   await client.json('POST', '/api/v1/namespaces/default/services', { json: service('echo', labels) });
-  await client.json('POST', '/api/v1/namespaces/default/services', { json: service('flip', { app: 'flip' }) });
-  await client.json('POST', podsPath, { json: { metadata: { name: 'flip', labels: { app: 'flip' } }, spec: httpdPod(true) } });
-  await client.json('POST', podsPath, {
-    json: {
-      metadata: { name: 'client' },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'sleep', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
-      },
-    },
+  await client.json('POST', '/api/v1/namespaces/default/services', {
+    json: service('flip', { app: 'flip' }),
   });
+  await client.json('POST', podsPath, {
+    json: { metadata: { name: 'flip', labels: { app: 'flip' } }, spec: flipPod() },
+  });
+  for (const way of ['service', 'direct']) {
+    await client.json('POST', podsPath, {
+      json: {
+        metadata: { name: `client-${way}`, labels: { client: way } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            { name: 'sleep', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] },
+          ],
+        },
+      },
+    });
+  }
 }
 
 async function readyPods(client: ApiClient, selector: string, count: number): Promise<Pod[]> {
   return eventually(
     async () => {
-      const { items } = await client.json<{ items: Pod[] }>('GET', podsPath, { query: { labelSelector: selector } });
+      const { items } = await client.json<{ items: Pod[] }>('GET', podsPath, {
+        query: { labelSelector: selector },
+      });
       const ready = items.filter(isReady);
       return ready.length === count ? ready : undefined;
     },
@@ -99,8 +148,8 @@ async function readyPods(client: ApiClient, selector: string, count: number): Pr
 }
 
 const clusterIpOf = async (client: ApiClient, name: string) =>
-  (await client.json<{ spec: { clusterIP: string } }>('GET', `/api/v1/namespaces/default/services/${name}`)).spec.clusterIP;
-
+  (await client.json<{ spec: { clusterIP: string } }>('GET', `/api/v1/namespaces/default/services/${name}`))
+    .spec.clusterIP;
 
 interface Way {
   label: string;
@@ -108,30 +157,54 @@ interface Way {
   results: { requestsPerSecond: number; p99Ms: number }[];
 }
 
-async function throughput(netns: string, clusterIp: string, podIps: string[], flags: ReturnType<typeof readFlags>): Promise<void> {
-  const connections = connectionsPerReplica * podIps.length;
+async function throughput(
+  netns: { service: string; direct: string },
+  clusterIp: string,
+  podIps: string[],
+  flags: ReturnType<typeof readFlags>,
+): Promise<void> {
+  // Both ways load the same: one wrk process per replica, with its share of the connections, at once.
+  const together = async (netns: string, urls: string[]) => {
+    const each = await Promise.all(
+      urls.map((url) =>
+        runWrk({ netns, url, threads: 1, connections: connectionsPerReplica, seconds: flags.seconds }),
+      ),
+    );
+    // Requests add up; the p99 shown is the worst of them.
+    return {
+      requestsPerSecond: each.reduce((sum, r) => sum + r.requestsPerSecond, 0),
+      p99Ms: Math.max(...each.map((r) => r.p99Ms)),
+    };
+  };
+  const shape = `${podIps.length} × wrk -t1 -c${connectionsPerReplica}, together`;
   const viaService: Way = {
-    label: `ClusterIP ${clusterIp}:80 (wrk -t${podIps.length} -c${connections})`,
-    run: () => runWrk({ netns, url: `http://${clusterIp}/`, threads: podIps.length, connections, seconds: flags.seconds }),
+    label: `ClusterIP ${clusterIp}:80 (${shape})`,
+    run: () =>
+      together(
+        netns.service,
+        podIps.map(() => `http://${clusterIp}/`),
+      ),
     results: [],
   };
   const direct: Way = {
-    label: `pod IPs :8080 (${podIps.length} × wrk -t1 -c${connectionsPerReplica}, together)`,
-    run: async () => {
-      const each = await Promise.all(
-        podIps.map((ip) => runWrk({ netns, url: `http://${ip}:8080/`, threads: 1, connections: connectionsPerReplica, seconds: flags.seconds })),
-      );
-      // Requests add up; the p99 shown is the worst of the three.
-      return { requestsPerSecond: each.reduce((sum, r) => sum + r.requestsPerSecond, 0), p99Ms: Math.max(...each.map((r) => r.p99Ms)) };
-    },
+    label: `pod IPs :8080 (${shape}, one per pod)`,
+    run: () =>
+      together(
+        netns.direct,
+        podIps.map((ip) => `http://${ip}:8080/`),
+      ),
     results: [],
   };
   console.log(`${flags.runs} runs of ${flags.seconds} s each way, alternating (order flipped every run)`);
   for (let run = 0; run < flags.runs; run++) {
-    for (const way of run % 2 === 0 ? [viaService, direct] : [direct, viaService]) way.results.push(await way.run());
+    for (const way of run % 2 === 0 ? [viaService, direct] : [direct, viaService])
+      way.results.push(await way.run());
   }
-  const median = (way: Way, pick: (r: Way['results'][number]) => number) => summarize(way.results.map(pick)).median;
-  console.log(`\n## HTTP from a client pod to ${podIps.length} busybox httpd pods: Service vs pod IPs (medians of ${flags.runs} runs)\n`);
+  const median = (way: Way, pick: (r: Way['results'][number]) => number) =>
+    summarize(way.results.map(pick)).median;
+  console.log(
+    `\n## HTTP (keep-alive) from a client pod to ${podIps.length} pods: Service vs pod IPs (medians of ${flags.runs} runs)\n`,
+  );
   console.log(
     markdownTable(
       ['path', 'runs', 'requests/s', 'p99 ms'],
@@ -147,7 +220,14 @@ async function throughput(netns: string, clusterIp: string, podIps: string[], fl
   console.log(
     `\n${markdownTable(
       ['ratio', 'value', 'target', 'result'],
-      [['requests/s ClusterIP ÷ pod IPs', ratio.toFixed(2), `≥ ${throughputTarget}`, ratio >= throughputTarget ? 'PASS' : 'MISS']],
+      [
+        [
+          'requests/s ClusterIP ÷ pod IPs',
+          ratio.toFixed(2),
+          `≥ ${throughputTarget}`,
+          ratio >= throughputTarget ? 'PASS' : 'MISS',
+        ],
+      ],
     )}`,
   );
 }
@@ -168,7 +248,9 @@ function answers(url: string): Promise<boolean> {
 /** The `flip` pod's readiness, as a watch sees it: resolves with the time it next becomes `wanted`. */
 async function readinessWatch(client: ApiClient, resourceVersion: string) {
   let waiter: { wanted: boolean; resolve: (at: number) => void } | undefined;
-  const stream = await client.send('GET', podsPath, { query: { watch: 'true', resourceVersion, fieldSelector: 'metadata.name=flip' } });
+  const stream = await client.send('GET', podsPath, {
+    query: { watch: 'true', resourceVersion, fieldSelector: 'metadata.name=flip' },
+  });
   const reading = readJsonLines(stream, (value) => {
     const now = performance.now();
     if (waiter && isReady((value as { object: Pod }).object) === waiter.wanted) {
@@ -185,7 +267,12 @@ async function readinessWatch(client: ApiClient, resourceVersion: string) {
   };
 }
 
-async function readyToTraffic(d: TestDaemon, client: ApiClient, clusterIp: string, samples: number): Promise<void> {
+async function readyToTraffic(
+  d: TestDaemon,
+  client: ApiClient,
+  clusterIp: string,
+  samples: number,
+): Promise<void> {
   const url = `http://${clusterIp}/`;
   const { metadata } = await client.json<{ metadata: { resourceVersion: string } }>('GET', podsPath);
   const watch = await readinessWatch(client, metadata.resourceVersion);
@@ -206,7 +293,9 @@ async function readyToTraffic(d: TestDaemon, client: ApiClient, clusterIp: strin
     await watch.close();
   }
   const s = summarize(delays);
-  console.log(`\n## From Ready (seen on a watch) to the first request through the ClusterIP answered (${samples} samples)\n`);
+  console.log(
+    `\n## From Ready (seen on a watch) to the first request through the ClusterIP answered (${samples} samples)\n`,
+  );
   console.log(
     markdownTable(
       ['measurement', 'n', 'p50 ms', 'p99 ms', 'max ms', 'target', 'result'],
@@ -237,16 +326,44 @@ async function main(): Promise<void> {
     const client = new ApiClient(`unix://${daemon.socket}`);
     cleanup.defer('close the API client', () => client.close());
 
-    await apply(client);
+    const binDir = mkdtempSync(join(tmpdir(), 'marina-bench-bin-'));
+    cleanup.defer('remove the servers’ binaries', () => rmSync(binDir, { recursive: true, force: true }));
+    buildStaticFixture('http-hostname', binDir);
+    await apply(client, binDir);
     const pods = await readyPods(client, 'app=echo', replicas);
-    const [clientPod] = await readyPods(client, '!app', 1);
     await readyPods(client, 'app=flip', 1);
-    const netns = `marina-pod-${daemonTagOf(daemon.root)}-${clientPod!.metadata.uid}`;
+    const netnsOf = async (way: string) =>
+      `marina-pod-${daemonTagOf(daemon.root)}-${(await readyPods(client, `client=${way}`, 1))[0]!.metadata.uid}`;
+    const netns = { service: await netnsOf('service'), direct: await netnsOf('direct') };
     const echoIp = await clusterIpOf(client, 'echo');
-    await eventually(async () => (await runProcess('ip', ['netns', 'exec', netns, 'busybox', 'wget', '-q', '-O', '-', `http://${echoIp}/`])).code === 0, 30_000, 'the echo Service to answer the client pod');
-    await throughput(netns, echoIp, pods.map((p) => p.status!.podIP!), flags);
+    const answers = async () =>
+      (
+        await runProcess('ip', [
+          'netns',
+          'exec',
+          netns.service,
+          'busybox',
+          'wget',
+          '-q',
+          '-O',
+          '-',
+          `http://${echoIp}/`,
+        ])
+      ).code === 0;
+    await eventually(answers, 30_000, 'the echo Service to answer the client pod');
+    await throughput(
+      netns,
+      echoIp,
+      pods.map((p) => p.status!.podIP!),
+      flags,
+    );
     await readyToTraffic(daemon, client, await clusterIpOf(client, 'flip'), flags.samples);
-    console.log(`\n${await versionsLine([['wrk', '-v'], ['iptables', '-V']])}`);
+    console.log(
+      `\n${await versionsLine([
+        ['wrk', '-v'],
+        ['iptables', '-V'],
+      ])}`,
+    );
   } finally {
     await cleanup.run();
   }

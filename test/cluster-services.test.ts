@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serviceChainPrefix } from '../src/cluster/agent/service-proxy/service-rules.ts';
 import { daemonTagOf } from '../src/network/daemon-tag.ts';
-import { eventually, projectRoot, useDaemon } from './harness.ts';
+import { eventually, useDaemon } from './harness.ts';
 import { ownKernelObjects } from './network-kernel.ts';
+import { buildStaticFixture } from './static-fixtures.ts';
 
 const d = useDaemon({ args: ['--node-name', 'svc-node'] });
 
@@ -145,13 +146,7 @@ describe('Services on a real node', () => {
   let clusterIp = '';
 
   before(async () => {
-    execFileSync('gcc', [
-      '-static',
-      '-O2',
-      '-o',
-      join(binDir, 'udp-hostname'),
-      join(projectRoot, 'test/fixtures/udp-hostname.c'),
-    ]);
+    buildStaticFixture('udp-hostname', binDir);
     await d.ok(['apply', '-f', '-'], { input: manifests });
     await readyWebPods(3);
     await eventually(async () => isReady(await json(['get', 'pod/client'])), 60_000, 'the client pod');
