@@ -1,5 +1,31 @@
-/** The two ends every bench script shares: the versions line under its report, and how it fails. */
-import { runProcess } from '../test/harness.ts';
+/**
+ * What every bench script shares: building Marina and starting its daemon, the versions line under its
+ * report, and how it fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { ApiClient } from '../src/cli/client.ts';
+import { type DaemonOptions, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import type { CleanupStack } from './cleanup-stack.ts';
+
+/** Builds Marina as it is checked out, so the numbers are the working tree's. */
+export function buildMarina(): void {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+}
+
+/**
+ * A marinad of the bench's own (own root, socket, bridge and subnets) and a client of its API, both
+ * undone by `cleanup` — the daemon with everything it left in the kernel.
+ */
+export async function startBenchDaemon(
+  cleanup: CleanupStack,
+  options: DaemonOptions = {},
+): Promise<{ daemon: TestDaemon; client: ApiClient }> {
+  const daemon = await startDaemon(options);
+  cleanup.defer('stop marinad, remove its root and its kernel objects', () => daemon.destroy());
+  const client = new ApiClient(`unix://${daemon.socket}`);
+  cleanup.defer('close the API client', () => client.close());
+  return { daemon, client };
+}
 
 /**
  * The last line of a bench's report: the first line each tool prints for `[cmd, ...args]` (its version),

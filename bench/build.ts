@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cleanupRoot, projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { buildMarina, runBench, versionsLine } from './bench-main.ts';
 import {
   editedContent,
   expectedSourcesDigest,
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   try {
     console.log('preparing: dependencies, build, daemon, buildah storage, build context…');
     execFileSync('bash', [join(projectRoot, 'scripts/install-deps.sh')], { stdio: 'inherit' });
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    buildMarina();
 
     const work = mkdtempSync(join(tmpdir(), 'marina-bench-build-'));
     cleanup.defer('remove the bench directory', () => cleanupRoot(work));

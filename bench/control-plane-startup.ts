@@ -7,13 +7,12 @@
  * the host's CPUs were meanwhile: whether startup was CPU-bound, and whether a change made it cheaper or
  * the machine was only quieter.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiClient, readJsonLines } from '../src/cli/client.ts';
-import { projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { type ApiClient, readJsonLines } from '../src/cli/client.ts';
+import type { TestDaemon } from '../test/harness.ts';
+import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { markdownTable, ms, type Summary, summarize } from './stats.ts';
@@ -226,11 +225,8 @@ async function main(): Promise<void> {
   cleanup.exitOnSignalsAndAfter(flags['timeout-s'] * 1000);
   try {
     console.log('preparing: build, daemon…');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
-    const daemon = await startDaemon();
-    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
-    const client = new ApiClient(`unix://${daemon.socket}`);
-    cleanup.defer('close the API client', () => client.close());
+    buildMarina();
+    const { daemon, client } = await startBenchDaemon(cleanup);
     const cpu = meterDaemon(daemon);
     if (cpu) cleanup.defer('remove the CPU accounting group', () => cpu.close());
     for (let run = 1; run <= flags.runs; run++) {

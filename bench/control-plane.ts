@@ -17,7 +17,6 @@
  * Flags: --replicas N (100), --nodes N (1000), --pods N (30000), --writers N (32), --rate N (500), --seconds N (10),
  * --timeout-s N (900).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +29,8 @@ import { kindByName } from '../src/cluster/resources/registry.ts';
 import { SchedulerLoop } from '../src/cluster/scheduler/scheduler-loop.ts';
 import { SqliteStore } from '../src/cluster/store/sqlite-store.ts';
 import { StateDb } from '../src/db/state-db.ts';
-import { ApiClient, readJsonLines } from '../src/cli/client.ts';
-import { projectRoot, startDaemon } from '../test/harness.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { type ApiClient, readJsonLines } from '../src/cli/client.ts';
+import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { meterDaemon, podStartupLatency, startupTable } from './control-plane-startup.ts';
 import { readCountFlags } from './flags.ts';
@@ -238,11 +236,8 @@ async function main(): Promise<void> {
   cleanup.exitOnSignalsAndAfter(flags['timeout-s'] * 1000);
   try {
     console.log('preparing: build, daemon…');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
-    const daemon = await startDaemon();
-    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
-    const client = new ApiClient(`unix://${daemon.socket}`);
-    cleanup.defer('close the API client', () => client.close());
+    buildMarina();
+    const { daemon, client } = await startBenchDaemon(cleanup);
 
     console.log(`pod startup: a Deployment of ${flags.replicas} on marinad's own node…`);
     const cpu = meterDaemon(daemon);

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { ApiClient, readJsonLines } from '../src/cli/client.ts';
 import { type CliResult, projectRoot, startDaemon } from '../test/harness.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { buildMarina, runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { failureLines, type Measured, measureInterleaved, measured } from './rounds.ts';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   try {
     console.log('preparing: dependencies, build, daemon…');
     execFileSync('bash', [`${projectRoot}/scripts/install-deps.sh`], { stdio: 'inherit' });
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    buildMarina();
     const daemon = await startDaemon();
     cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
     const nativeClient = new ApiClient(`unix://${daemon.socket}`);

@@ -7,13 +7,12 @@
  *    target: ≤ 20 ms.
  * Flags: --runs N (3), --seconds N (5), --rounds N (30), --timeout-s N (900).
  */
-import { execFileSync } from 'node:child_process';
 import { ApiClient } from '../src/cli/client.ts';
 import type { ContainerRecord } from '../src/engine/container-types.ts';
 import type { EndpointRecord, PortBinding } from '../src/network/network-types.ts';
-import { eventually, projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { eventually, startDaemon, type TestDaemon } from '../test/harness.ts';
 import { removeOwnKernelObjects, uniqueNetworkFlags } from '../test/network-kernel.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { buildMarina, runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { failureLines, measureInterleaved, measured } from './rounds.ts';
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
   cleanup.exitOnSignalsAndAfter(flags.timeoutMs);
   try {
     console.log('preparing: build, daemon with its own bridge and subnets…');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    buildMarina();
     const network = uniqueNetworkFlags();
     const daemon = await startDaemon({ args: network.args });
     cleanup.defer('remove the daemon’s bridges, veths and rules', () =>

@@ -20,7 +20,7 @@ import {
   startDistributionRegistry,
   startRegistryDaemon,
 } from '../test/registry-fixtures.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { buildMarina, runBench, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { markdownTable, summarize } from './stats.ts';
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   try {
     console.log('preparing: dependencies, build, two daemons, docker-registry…');
     execFileSync('bash', [join(projectRoot, 'scripts/install-deps.sh')], { stdio: 'inherit' });
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    buildMarina();
 
     const work = mkdtempSync(join(tmpdir(), 'marina-bench-registry-'));
     cleanup.defer('remove the bench directory', () => cleanupRoot(work));

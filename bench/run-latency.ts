@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiClient, readJsonLines } from '../src/cli/client.ts';
+import { type ApiClient, readJsonLines } from '../src/cli/client.ts';
 import type { ContainerRecord, ContainerSummary } from '../src/engine/container-types.ts';
-import { cleanupRoot, projectRoot, startDaemon, type TestDaemon } from '../test/harness.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { cleanupRoot, projectRoot, type TestDaemon } from '../test/harness.ts';
+import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { type Anchor, preparePodman, prepareRuncFloor } from './image-anchors.ts';
@@ -106,14 +106,11 @@ async function main(): Promise<void> {
     execFileSync('bash', [join(projectRoot, 'scripts/install-deps.sh'), '--with-podman'], {
       stdio: 'inherit',
     });
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
+    buildMarina();
 
     const work = mkdtempSync(join(tmpdir(), 'marina-bench-'));
     cleanup.defer('remove the bench directory', () => cleanupRoot(work));
-    const daemon = await startDaemon();
-    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
-    const client = new ApiClient(`unix://${daemon.socket}`);
-    cleanup.defer('close the API client', () => client.close());
+    const { daemon, client } = await startBenchDaemon(cleanup);
     const rssAtStart = marinadRss(daemon);
 
     const imageTar = join(work, 'busybox.tar');

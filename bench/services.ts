@@ -16,17 +16,16 @@
  *     no other endpoint, so requests are refused until then); target p99 ≤ 200 ms.
  * Flags: --runs N (5), --seconds N (5), --samples N (20), --timeout-s N (900).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ApiClient, readJsonLines } from '../src/cli/client.ts';
+import { type ApiClient, readJsonLines } from '../src/cli/client.ts';
 import { daemonTagOf } from '../src/network/daemon-tag.ts';
-import { eventually, projectRoot, runProcess, startDaemon, type TestDaemon } from '../test/harness.ts';
+import { eventually, runProcess, type TestDaemon } from '../test/harness.ts';
 import { buildStaticFixture } from '../test/static-fixtures.ts';
-import { runBench, versionsLine } from './bench-main.ts';
+import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { markdownTable, ms, summarize } from './stats.ts';
@@ -320,11 +319,8 @@ async function main(): Promise<void> {
   cleanup.exitOnSignalsAndAfter(flags.timeoutMs);
   try {
     console.log('preparing: build, marinad with its own bridge, subnets and node agent…');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot, stdio: 'inherit' });
-    const daemon = await startDaemon();
-    cleanup.defer('stop marinad, remove its root, bridges, rules and namespaces', () => daemon.destroy());
-    const client = new ApiClient(`unix://${daemon.socket}`);
-    cleanup.defer('close the API client', () => client.close());
+    buildMarina();
+    const { daemon, client } = await startBenchDaemon(cleanup);
 
     const binDir = mkdtempSync(join(tmpdir(), 'marina-bench-bin-'));
     cleanup.defer('remove the servers’ binaries', () => rmSync(binDir, { recursive: true, force: true }));
