@@ -67,10 +67,10 @@ async function layerOf(entries: readonly Entry[], options: { gzip?: boolean; dif
   return layer;
 }
 
-function freshRoot(t: TestContext): { root: string; snapshotter: OverlaySnapshotter } {
+function freshRoot(t: TestContext, options: { recentLayerGraceMs?: number } = {}): { root: string; snapshotter: OverlaySnapshotter } {
   const root = mkdtempSync(join(tmpdir(), 'marina-snap-'));
   t.after(() => cleanupRoot(root));
-  return { root, snapshotter: new OverlaySnapshotter(root) };
+  return { root, snapshotter: new OverlaySnapshotter(root, options) };
 }
 
 function mountsUnder(root: string): string[] {
@@ -386,7 +386,7 @@ test('a deep stack of layers mounts within the kernel limit on mount options', a
 });
 
 test('pruneLayers keeps layers in use and removes the rest, including stale temporaries', async (t) => {
-  const { root, snapshotter } = freshRoot(t);
+  const { root, snapshotter } = freshRoot(t, { recentLayerGraceMs: 0 });
   const used = await layerOf([{ name: 'used', body: 'u' }]);
   const kept = await layerOf([{ name: 'kept', body: 'k' }]);
   const unused = await layerOf([{ name: 'unused', body: 'x' }]);
@@ -403,6 +403,15 @@ test('pruneLayers keeps layers in use and removes the rest, including stale temp
   assert.deepEqual(layerDirEntries(root).sort(), [used.diffId, kept.diffId].map((d) => d.slice(7)).sort());
   assert.deepEqual(readdirSync(join(root, 'snapshots', 'containers')), ['c']);
   assert.deepEqual(await snapshotter.list(), ['c']);
+});
+
+test('pruneLayers leaves a layer just made ready: a caller prepares on it next', async (t) => {
+  const { root, snapshotter } = freshRoot(t);
+  const fresh = await layerOf([{ name: 'fresh', body: 'f' }]);
+  await snapshotter.ensureLayers([fresh]);
+  assert.deepEqual(await snapshotter.pruneLayers(new Set()), []);
+  assert.deepEqual(layerDirEntries(root), [fresh.diffId.slice(7)]);
+  await snapshotter.prepare('c', [fresh.diffId]);
 });
 
 test('later entries replace earlier ones, also when the first whiteout was replaced', async (t) => {

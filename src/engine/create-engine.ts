@@ -24,6 +24,7 @@ import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.ts';
 import type { RuntimeState } from '../runtime/runtime.ts';
 import { buildSpec } from '../runtime/spec.ts';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.ts';
+import { LayerPruner } from './layer-pruner.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import { VolumeStore } from '../volume/volume-store.ts';
 import { ContainerNetworking } from './container-network.ts';
@@ -98,15 +99,19 @@ export async function createEngine(
   const content = new FileContentStore(root);
   await content.cleanupIngest();
   const collector = new GcCollector(content);
+  // Made once the snapshotter is; an image deleted before then has its layers pruned by the first run.
+  let layerPruner: LayerPruner | undefined;
   const images = new ImageStore(db, content, collector, {
     isInUse: (imageId) => store.usesImage(imageId),
-    onEvent: (action, imageId, attributes) =>
+    onEvent: (action, imageId, attributes) => {
+      if (action === 'delete') void layerPruner?.request();
       events.emit({
         type: 'image',
         action,
         actor: { id: imageId, attributes },
         timeNano: BigInt(Date.now()) * 1_000_000n,
-      }),
+      });
+    },
   });
   const volumes = new VolumeStore(db, root, {
     isInUse: (name: string) => store.containersUsingVolume(name),
@@ -114,6 +119,7 @@ export async function createEngine(
   });
   await volumes.reconcile();
   const snapshotter = new OverlaySnapshotter(root);
+  layerPruner = new LayerPruner({ snapshotter, images, logger: logger.child({ part: 'layers' }) });
   const daemonTag = daemonTagOf(root);
   const dns = new DnsManager({
     upstreams: options.dnsUpstreams ?? nameserversOf(await readTextOrEmpty('/etc/resolv.conf')),
@@ -241,6 +247,8 @@ export async function createEngine(
     logger,
   );
   rotator.start();
+  // Layers left by images removed before this version pruned them, or while the daemon was down.
+  const firstPrune = layerPruner.request();
   const maintenance = setInterval(() => {
     try {
       db.maintain();
@@ -281,6 +289,7 @@ export async function createEngine(
     storage: { db, content, collector, images, snapshotter },
     async close() {
       clearInterval(maintenance);
+      await firstPrune;
       unsubscribe();
       await containers.close();
       await rotator.stop();

@@ -32,6 +32,12 @@ import { convertUpperToLayer, packUpperDiff } from './upper-diff.ts';
 const diffIdPattern = /^sha256:[0-9a-f]{64}$/;
 const keyPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const temporaryMarker = '.tmp-';
+/**
+ * How long a layer made ready by ensureLayers or commit is safe from pruneLayers: a caller ensures, then
+ * prepares, in two calls, and a prune between them must not take the layer (a build step or a container
+ * create would fail). Anything older is re-unpacked from its blob when needed again.
+ */
+const defaultRecentLayerGraceMs = 10 * 60_000;
 
 export class OverlaySnapshotter implements Snapshotter {
   readonly #layersDir: string;
@@ -41,10 +47,14 @@ export class OverlaySnapshotter implements Snapshotter {
   /** Temporary directories this process is working in: the sweep in pruneLayers must leave them alone. */
   readonly #temporariesInUse = new Set<string>();
   readonly #perKey = new KeyedQueue();
+  /** When each layer was last made ready in this process (ensureLayers, commit), for pruneLayers' grace. */
+  readonly #readiedAt = new Map<Digest, number>();
+  readonly #recentLayerGraceMs: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: { recentLayerGraceMs?: number } = {}) {
     this.#layersDir = join(root, 'snapshots', 'layers');
     this.#containersDir = join(root, 'snapshots', 'containers');
+    this.#recentLayerGraceMs = options.recentLayerGraceMs ?? defaultRecentLayerGraceMs;
   }
 
   async ensureLayers(layers: readonly LayerSource[]): Promise<void> {
@@ -53,6 +63,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const results = await Promise.allSettled(distinct.map((layer) => this.#ensureLayer(layer)));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    for (const layer of distinct) this.#readiedAt.set(layer.diffId, Date.now());
   }
 
   async prepare(key: string, diffIds: readonly Digest[]): Promise<void> {
@@ -128,6 +139,11 @@ export class OverlaySnapshotter implements Snapshotter {
   async pruneLayers(keep: ReadonlySet<Digest>): Promise<Digest[]> {
     const inUse = new Set<Digest>(keep);
     for (const key of await this.list()) for (const diffId of await this.#readLowers(key)) inUse.add(diffId);
+    const graceStart = Date.now() - this.#recentLayerGraceMs;
+    for (const [diffId, at] of this.#readiedAt) {
+      if (at > graceStart) inUse.add(diffId);
+      else this.#readiedAt.delete(diffId);
+    }
     await this.#sweepStaleTemporaries(this.#containersDir);
     await this.#sweepStaleTemporaries(this.#layersDir);
     const removed: Digest[] = [];
@@ -188,6 +204,7 @@ export class OverlaySnapshotter implements Snapshotter {
       if (!(await exists(dir))) throw notFound(`snapshot ${key} does not exist`);
       await this.#unmountNow(join(dir, 'merged'));
       await this.#adoptUpper(join(dir, 'upper'), diffId);
+      this.#readiedAt.set(diffId, Date.now());
       await this.#removeViaTemporary(dir, this.#containersDir, `.${key}`);
     });
   }

@@ -32,7 +32,10 @@ export interface Snapshotter {
   remove(key: string): Promise<void>;
   /** Keys of all writable snapshots, for reconciliation at start. */
   list(): Promise<string[]>;
-  /** Deletes unpacked layers whose diff ID is not in `keep`; returns the diff IDs removed. */
+  /**
+   * Deletes unpacked layers whose diff ID is not in `keep`, that no snapshot stacks and that this process
+   * did not make ready within a grace period (see OverlaySnapshotter); returns the diff IDs removed.
+   */
   pruneLayers(keep: ReadonlySet<Digest>): Promise<Digest[]>;
   /** Bytes written in the upper directory of `key`. */
   usage(key: string): Promise<number>;
