@@ -177,16 +177,18 @@ describe('Services on a real node', () => {
     sameSet(answered, pods.keys());
   });
 
-  test('a NodePort answers on the host', async () => {
+  test('a NodePort answers on the host, on its addresses and on 127.0.0.1', async () => {
     const service = await json(['get', 'svc/web-np']);
     const nodePort = service.spec.ports[0].nodePort as number;
     const gateway = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', d.bridge], {
       encoding: 'utf8',
     }).match(/inet (\d+\.\d+\.\d+\.\d+)/)![1];
     const pods = await readyWebPods(3);
-    const res = await fetch(`http://${gateway}:${nodePort}/`, { signal: AbortSignal.timeout(5000) });
-    assert.equal(res.status, 200);
-    assert.ok(pods.has((await res.text()).trim()));
+    for (const address of [gateway, '127.0.0.1']) {
+      const res = await fetch(`http://${address}:${nodePort}/`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(res.status, 200, address);
+      assert.ok(pods.has((await res.text()).trim()), address);
+    }
   });
 
   test('a headless Service resolves to each ready pod', async () => {
