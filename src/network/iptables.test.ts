@@ -160,3 +160,17 @@ test('jumps already in place (an insertion listed as -A) are left alone; stale c
   const moved = restoreInput(other, { chains: [top], current: { jumps: [], chains: [] } });
   assert.ok(moved.includes(other.jumps[0]?.line ?? '?'), 'a missing jump is inserted');
 });
+
+test('chains the kernel already holds as wanted are not written again; stale ones still go', () => {
+  const top: OwnChain = { table: 'nat', name: 'OTHER-a1b2c3-TOP', rules: ['-A OTHER-a1b2c3-TOP -j OTHER-a1b2c3-A'] };
+  const a: OwnChain = { table: 'nat', name: 'OTHER-a1b2c3-A', rules: ['-A OTHER-a1b2c3-A -j ACCEPT'] };
+  const input = restoreInput(other, {
+    chains: [top, a],
+    current: parseOwnRules(otherSaved, other),
+    unchanged: [{ table: 'nat', name: 'OTHER-a1b2c3-A' }],
+  });
+  assert.equal(
+    input,
+    '*nat\n:OTHER-a1b2c3-TOP - [0:0]\n-A OTHER-a1b2c3-TOP -j OTHER-a1b2c3-A\n-F OTHER-a1b2c3-B\n-X OTHER-a1b2c3-B\nCOMMIT\n',
+  );
+});

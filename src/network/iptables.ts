@@ -158,6 +158,11 @@ export interface RestorePlan {
   chains: OwnChain[];
   /** What the kernel holds now; when absent, jumps are assumed in place and only chain contents are rewritten. */
   current?: OwnRulesInKernel;
+  /**
+   * Wanted chains the kernel already holds exactly as wanted (the writer knows what it wrote last): not
+   * written again, so a change to one Service rewrites its chains only, however many there are.
+   */
+  unchanged?: readonly { table: Table; name: string }[];
 }
 
 /**
@@ -172,9 +177,11 @@ export function restoreInput(owner: string | RuleOwner, plan: RestorePlan): stri
   const current = plan.current;
   const rewriteJumps =
     current !== undefined && !sameLines(current.jumps.map(savedForm), jumps.map(savedForm));
+  const unchanged = new Set((plan.unchanged ?? []).map((c) => `${c.table} ${c.name}`));
   const out: string[] = [];
   for (const table of tables) {
     const chains = plan.chains.filter((c) => c.table === table);
+    const written = chains.filter((c) => !unchanged.has(`${c.table} ${c.name}`));
     const stale = (current?.chains ?? []).filter(
       (c) => c.table === table && !chains.some((wanted) => wanted.name === c.name),
     );
@@ -182,8 +189,8 @@ export function restoreInput(owner: string | RuleOwner, plan: RestorePlan): stri
       ...(rewriteJumps ? current.jumps : [])
         .filter((j) => j.table === table)
         .map((j) => j.line.replace(/^-A /, '-D ')),
-      ...chains.map((c) => `:${c.name} - [0:0]`),
-      ...chains.flatMap((c) => c.rules),
+      ...written.map((c) => `:${c.name} - [0:0]`),
+      ...written.flatMap((c) => c.rules),
       ...(rewriteJumps ? jumps.filter((j) => j.table === table).map((j) => j.line) : []),
       ...stale.map((c) => `-F ${c.name}`),
       ...stale.map((c) => `-X ${c.name}`),

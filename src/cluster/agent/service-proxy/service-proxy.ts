@@ -51,6 +51,8 @@ export class ServiceProxy {
   /** What this process last wrote; unknown until the first sync reads the kernel, and again after a failure. */
   #kernel: OwnRulesInKernel | undefined;
   #written = '';
+  /** Each chain's rules as last written (by `table name`), so a sync rewrites only the chains that changed. */
+  #writtenChains = new Map<string, string>();
   #ports: ProxiedPort[] = [];
 
   constructor(options: ServiceProxyOptions) {
@@ -96,14 +98,24 @@ export class ServiceProxy {
     });
     const text = restoreInput(owner, { chains });
     if (this.#kernel !== undefined && text === this.#written) return;
+    // After a write this process made, only the chains that differ are written (kube-proxy's partial
+    // sync): a full rewrite costs ~0.7 s at 1,000 Services. Otherwise the kernel's own listing is the start.
+    const unchanged =
+      this.#kernel === undefined ? [] : chains.filter((c) => this.#writtenChains.get(chainKey(c)) === c.rules.join('\n'));
     const current = this.#kernel ?? parseOwnRules(await iptablesSave(), owner);
     this.#kernel = undefined;
     const started = performance.now();
-    await iptablesRestore(restoreInput(owner, { chains, current }));
+    await iptablesRestore(restoreInput(owner, { chains, current, unchanged }));
     this.#kernel = { jumps: owner.jumps, chains: chains.map(nameOf) };
     this.#written = text;
+    this.#writtenChains = new Map(chains.map((c) => [chainKey(c), c.rules.join('\n')]));
     this.#logger.debug(
-      { servicePorts: ports.length, chains: chains.length, ms: Math.round(performance.now() - started) },
+      {
+        servicePorts: ports.length,
+        chains: chains.length,
+        written: chains.length - unchanged.length,
+        ms: Math.round(performance.now() - started),
+      },
       'service rules written',
     );
     await this.#forgetStaleUdpFlows(ports);
@@ -127,6 +139,7 @@ export class ServiceProxy {
 }
 
 const nameOf = (c: OwnChain) => ({ table: c.table, name: c.name });
+const chainKey = (c: OwnChain) => `${c.table} ${c.name}`;
 
 /** Deletes every chain and jump of the tag's service proxy (tests, uninstall). */
 export async function removeServiceRules(tag: string): Promise<void> {
