@@ -280,7 +280,8 @@ function listPorts(bound: readonly PortBinding[]) {
 }
 
 /** One entry of `GET /containers/json`, from the summary and, for what the summary lacks, the record. */
-export function dockerListEntry(summary: ContainerSummary, record: ContainerRecord, networks: readonly NetworkRecord[]) {
+/** The fields of a container summary as `GET /containers/json` and `GET /system/df` both list them. */
+export function dockerSummaryFields(summary: ContainerSummary) {
   return {
     Id: summary.id,
     Names: [slashName(summary.name)],
@@ -292,6 +293,12 @@ export function dockerListEntry(summary: ContainerSummary, record: ContainerReco
     Labels: summary.labels,
     State: summary.status,
     Status: summary.statusText,
+  };
+}
+
+export function dockerListEntry(summary: ContainerSummary, record: ContainerRecord, networks: readonly NetworkRecord[]) {
+  return {
+    ...dockerSummaryFields(summary),
     HostConfig: { NetworkMode: networkModeOf(record) },
     NetworkSettings: { Networks: endpoints(record, networks) },
     Mounts: mounts(record),

@@ -9,8 +9,9 @@ import type { SystemInfo } from '../../engine/services.ts';
 import type { ImageRecord } from '../../image/image-types.ts';
 import { familiarizeReference, parseReferenceLoose, familiarRepository } from '../../image/reference.ts';
 import type { VolumeRecord } from '../../volume/volume-service.ts';
-import { dockerApiVersion, dockerMinApiVersion, slashName, unixSeconds } from './docker-http.ts';
+import { dockerApiVersion, dockerMinApiVersion, unixSeconds } from './docker-http.ts';
 import { dockerVolume } from './docker-network-volume-format.ts';
+import { dockerSummaryFields } from './docker-container-json.ts';
 
 /** `/_ping` headers besides Api-Version, which the server sets on every answer. */
 export const dockerPingHeaders: Record<string, string> = {
@@ -187,19 +188,10 @@ export function dockerDiskUsage(input: DiskUsageInput): Record<string, unknown> 
     Containers: input.containers.map((c) => {
       const sizeRw = input.containerBytes.get(c.id) ?? 0;
       return {
-        Id: c.id,
-        Names: [slashName(c.name)],
-        Image: c.image,
-        ImageID: c.imageId,
-        Command: c.command,
-        Created: unixSeconds(c.created),
-        Ports: [],
+        ...dockerSummaryFields(c),
         SizeRw: sizeRw,
         // Docker's: everything the container sees, its image and what it wrote.
         SizeRootFs: sizeRw + (imageSize.get(c.imageId) ?? 0),
-        Labels: c.labels,
-        State: c.status,
-        Status: c.statusText,
         Mounts: [],
       };
     }),
