@@ -144,6 +144,9 @@ const webIP = () => `${serviceNet}.10`;
 const dnsIP = () => `${serviceNet}.53`;
 const idleIP = () => `${serviceNet}.99`;
 const selfIP = () => `${serviceNet}.11`;
+const stickyIP = () => `${serviceNet}.12`;
+/** The proxy refuses what no Service takes in this range (its /24 of the test's service addresses). */
+const serviceRange = () => `${serviceNet}.0/24`;
 const nodePort = 30000 + randomInt(2000);
 
 function services(): Service[] {
@@ -159,6 +162,12 @@ function services(): Service[] {
     }),
     testService('idle', { clusterIP: idleIP(), ports: [{ protocol: 'TCP', port: 80 }] }),
     testService('self', { clusterIP: selfIP(), ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }] }),
+    testService('sticky', {
+      clusterIP: stickyIP(),
+      ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }],
+      sessionAffinity: 'ClientIP',
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } },
+    }),
   ];
 }
 
@@ -173,6 +182,7 @@ function slices(ready: Record<string, boolean>): EndpointSlice[] {
     testSlice('dns', endpoints(all), [{ name: 'dns', protocol: 'UDP', port: 5353 }]),
     testSlice('idle', [], []),
     testSlice('self', endpoints(['b1']), [{ protocol: 'TCP', port: 8080 }]),
+    testSlice('sticky', endpoints(all), [{ protocol: 'TCP', port: 8080 }]),
   ];
 }
 
@@ -206,7 +216,7 @@ async function kernelRules(): Promise<RulesByTable> {
 /** What kernelRules should show for a view: the builder's chains and the owner's jumps as iptables-save lists them. */
 function expectedRules(view: StaticServiceView): RulesByTable {
   const out: RulesByTable = {};
-  const options = { tag, podSubnet: subnet(), podBridge: bridge };
+  const options = { tag, podSubnet: subnet(), podBridge: bridge, serviceRange: serviceRange() };
   for (const chain of buildServiceChains(proxiedPorts(view), options))
     append(tableIn(out, chain.table), chain.name, chain.rules);
   for (const jump of serviceRuleOwner(tag).jumps)
@@ -217,9 +227,13 @@ function expectedRules(view: StaticServiceView): RulesByTable {
 
 function proxy(view: StaticServiceView): { stop: () => Promise<void> } {
   const controller = new AbortController();
-  const running = new ServiceProxy({ view, tag, podNetwork: { subnet: subnet(), bridge }, logger }).run(
-    controller.signal,
-  );
+  const running = new ServiceProxy({
+    view,
+    tag,
+    podNetwork: { subnet: subnet(), bridge },
+    serviceRange: serviceRange(),
+    logger,
+  }).run(controller.signal);
   return {
     stop: async () => {
       controller.abort();
@@ -274,8 +288,16 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
     assert.deepEqual(distinct(await request(backends[0] as Pod, 'tcp', selfIP(), 80, 3)), ['b1']);
   });
 
-  test('a service port without endpoints refuses at once', async () => {
+  test('a service port without endpoints refuses at once, as does an address or port no Service has', async () => {
     assert.deepEqual(await request(client, 'tcp', idleIP(), 80, 1), ['error:ECONNREFUSED']);
+    assert.deepEqual(await request(client, 'tcp', webIP(), 81, 1), ['error:ECONNREFUSED']);
+    assert.deepEqual(await request(client, 'tcp', `${serviceNet}.200`, 80, 1), ['error:ECONNREFUSED']);
+  });
+
+  test('ClientIP affinity sends every connection of a client to one backend', async () => {
+    const replies = await request(client, 'tcp', stickyIP(), 80, 30);
+    assert.equal(distinct(replies).length, 1, `one backend for one client: ${replies}`);
+    assert.match(replies[0] ?? '', /^b[123]$/);
   });
 
   test('an endpoint that stops being ready leaves the rotation', async () => {
