@@ -175,3 +175,15 @@ test('create then start -a, env and workdir, --entrypoint, -a stderr, a TTY cont
   assert.equal(missing.code, 127, showResult(missing));
   assert.match(missing.stderr, /executable file not found/);
 });
+
+test('ps shows and filters the image’s labels under the container’s own, as Docker copies them at create', async (t) => {
+  const tag = `${uniqueName('labelled')}:1`;
+  await ok(['build', '-q', '-t', tag, '-'], 'FROM busybox\nLABEL vendor=acme tier=image\n');
+  t.after(() => d.docker(['rmi', '-f', tag]));
+  const name = uniqueName('labels');
+  t.after(() => d.docker(['rm', '-f', name]));
+  const id = (await ok(['run', '-d', '--name', name, '--label', 'tier=run', tag, 'sleep', '600'])).trim();
+  assert.equal((await ok(['ps', '-q', '--filter', 'label=vendor=acme', '--filter', 'label=tier=run'])).trim(), id.slice(0, 12));
+  assert.equal((await ok(['ps', '-q', '--filter', 'label=tier=image'])).trim(), '');
+  assert.equal((await ok(['ps', '--filter', `name=${name}`, '--format', '{{.Label "vendor"}} {{.Label "tier"}}'])).trim(), 'acme run');
+});

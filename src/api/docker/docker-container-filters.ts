@@ -1,6 +1,7 @@
 /**
  * The `filters` of `GET /containers/json` (pure), with Docker's meanings: values of one filter are OR-ed
  * (all of them for `label`, as Docker's MatchKVList), different filters AND-ed. compose finds its containers with `label`; `docker ps` offers the rest.
+ * `label` sees the image's labels too, as Docker copies them into a container's at create.
  */
 import type { ContainerRecord } from '../../engine/container-types.ts';
 import { invalid } from '../../errors.ts';
@@ -9,7 +10,13 @@ import { networkModeOf } from './docker-container-json.ts';
 
 const statuses = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
-type Test = (record: ContainerRecord, value: string, networks: readonly NetworkRecord[]) => boolean;
+/** What a test reads besides the record: the networks, and the container's labels with its image's under them. */
+interface FilterContext {
+  networks: readonly NetworkRecord[];
+  labels: Record<string, string>;
+}
+
+type Test = (record: ContainerRecord, value: string, context: FilterContext) => boolean;
 
 function matchesLabel(labels: Record<string, string>, value: string): boolean {
   const eq = value.indexOf('=');
@@ -45,7 +52,7 @@ function joinedNetworks(record: ContainerRecord, networks: readonly NetworkRecor
 }
 
 const tests: Record<string, Test> = {
-  label: (r, v) => matchesLabel(r.request.labels ?? {}, v),
+  label: (_r, v, { labels }) => matchesLabel(labels, v),
   name: (r, v) => matchesName(r.name, v),
   id: (r, v) => r.id.startsWith(v),
   status: (r, v) => {
@@ -53,7 +60,7 @@ const tests: Record<string, Test> = {
     return r.state.status === v;
   },
   ancestor: (r, v) => matchesAncestor(r, v),
-  network: (r, v, networks) => joinedNetworks(r, networks).some((n) => n.name === v || n.id.startsWith(v)),
+  network: (r, v, { networks }) => joinedNetworks(r, networks).some((n) => n.name === v || n.id.startsWith(v)),
   exited: (r, v) => {
     if (!/^-?\d+$/.test(v)) throw invalid(`invalid filter 'exited=${v}': use an exit code`);
     return r.state.status === 'exited' && r.state.exitCode === Number(v);
@@ -69,15 +76,15 @@ const tests: Record<string, Test> = {
 export function containerFilter(
   filters: Map<string, string[]>,
   networks: readonly NetworkRecord[],
-): { includesStopped: boolean; test: (record: ContainerRecord) => boolean } {
+): { includesStopped: boolean; test: (record: ContainerRecord, labels: Record<string, string>) => boolean } {
   for (const key of filters.keys()) {
     if (!tests[key]) throw invalid(`invalid filter '${key}': use one of ${Object.keys(tests).join(', ')}`);
   }
   return {
     includesStopped: filters.has('status') || filters.has('exited'),
-    test: (record) =>
+    test: (record, labels) =>
       [...filters].every(([key, values]) => {
-        const matches = (v: string) => tests[key]!(record, v, networks);
+        const matches = (v: string) => tests[key]!(record, v, { networks, labels });
         return key === 'label' ? values.every(matches) : values.length === 0 || values.some(matches);
       }),
   };

@@ -164,12 +164,15 @@ test('a list entry has Docker names, unix Created and public ports', () => {
 
 test('filters: labels, names, ids, status, ancestor, network, exited; unknown ones are refused', () => {
   const matches = (filters: Record<string, string[]>, r: ContainerRecord = record()) =>
-    containerFilter(new Map(Object.entries(filters)), [network]).test(r);
+    containerFilter(new Map(Object.entries(filters)), [network]).test(r, r.request.labels ?? {});
   assert.ok(matches({ label: ['app'] }));
   assert.ok(matches({ label: ['app=web'] }));
   assert.ok(!matches({ label: ['app=db'] }));
   assert.ok(!matches({ label: ['app=db', 'app'] }), 'every label given must match (compose lists a service this way)');
   assert.ok(matches({ label: ['app=web', 'app'] }));
+  const withImageLabels = (filters: Record<string, string[]>) =>
+    containerFilter(new Map(Object.entries(filters)), [network]).test(record(), { vendor: 'acme', app: 'web' });
+  assert.ok(withImageLabels({ label: ['vendor=acme', 'app=web'] }), 'the labels given (the image’s too) are matched');
   assert.ok(!matches({ label: ['app=web'], name: ['db'] }), 'filters are AND-ed');
   assert.ok(matches({ name: ['^/we'] }));
   assert.ok(matches({ id: ['aaaa'] }));

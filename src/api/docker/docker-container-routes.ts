@@ -51,10 +51,18 @@ async function list(ctx: ApiContext, query: URLSearchParams) {
   const limit = queryInt(query, 'limit') ?? -1;
   const all = queryFlag(query, 'all') || limit > 0 || filter.includesStopped;
   const summaries = (await ctx.engine.containers.list({ all })).sort((a, b) => b.created.localeCompare(a.created));
+  const imageLabels = new Map<string, Promise<Record<string, string>>>();
+  const labelsOfImage = (imageId: string) => {
+    const known = imageLabels.get(imageId) ?? imageConfigIfExists(ctx, imageId).then((config) => config?.Labels ?? {});
+    imageLabels.set(imageId, known);
+    return known;
+  };
   const entries = [];
   for (const summary of summaries) {
     const record = await inspectIfExists(ctx, summary.id);
-    if (record && filter.test(record)) entries.push(dockerListEntry(summary, record, networks));
+    // Docker copies the image's labels into the container's at create: ps shows and filters both.
+    const labels = { ...(await labelsOfImage(summary.imageId)), ...summary.labels };
+    if (record && filter.test(record, labels)) entries.push(dockerListEntry({ ...summary, labels }, record, networks));
   }
   return limit > 0 ? entries.slice(0, limit) : entries;
 }
