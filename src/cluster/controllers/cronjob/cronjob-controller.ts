@@ -15,12 +15,12 @@ import type { EventSink } from '../event-recorder.ts';
 import { byControllerUid, type ControllerInformers } from '../informers.ts';
 import type { Controller, ReconcileResult } from '../runtime/controller.ts';
 import { keyOf, splitKey } from '../runtime/informer.ts';
+import { statusChanged } from '../runtime/status-changed.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import {
   decideCronJob,
   referenceTo,
   scheduledTimestampAnnotation,
-  statusChanged,
 } from './cronjob-decision.ts';
 import { kubeTime } from '../../resources/kube-time.ts';
 
@@ -83,7 +83,7 @@ export class CronJobController implements Controller {
       const job = await this.createJob(cronJob, decision.create.name, decision.create.scheduledTime);
       if (job) status.active = [...(status.active ?? []), referenceTo(job as Job)];
     }
-    if (statusChanged(cronJob, status)) {
+    if (statusChanged(cronJob.status, status)) {
       await client.updateStatus(cronJobs, namespace, cronJob.metadata.name!, { ...cronJob, status });
     }
     for (const event of decision.events)

@@ -12,7 +12,6 @@
  *   latest completion;
  * - look again at the next scheduled time.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { CronJob, Job } from '../../resources/batch-schemas.ts';
 import { missedRuns, nextAfter } from '../../resources/cron.ts';
 import type { ObjectReference } from '../../resources/meta-schemas.ts';
@@ -129,10 +128,6 @@ export function decideCronJob(cronJob: CronJob, jobs: readonly Job[], now: Date)
     lastSuccessfulTime,
   });
   return decision;
-}
-
-export function statusChanged(cronJob: CronJob, status: CronJobStatus): boolean {
-  return !isDeepStrictEqual(withoutUndefined(cronJob.status ?? {}), status);
 }
 
 export function referenceTo(job: Pick<Job, 'apiVersion' | 'kind' | 'metadata'>): ObjectReference {

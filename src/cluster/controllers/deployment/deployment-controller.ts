@@ -15,11 +15,12 @@ import { controllerOf, isControlledBy, newControllerRef } from '../../resources/
 import type { Pod } from '../../resources/pod-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
 import { byControllerUid, type ControllerInformers } from '../informers.ts';
+import { isPodFinished } from '../replicaset/pod-state.ts';
 import { claim, withControllerRef, withoutOwner } from '../replicaset/replica-decisions.ts';
 import type { EventSink } from '../event-recorder.ts';
-import { sameFields } from '../replicaset/replicaset-controller.ts';
 import type { Controller, ReconcileResult } from '../runtime/controller.ts';
 import { keyOf } from '../runtime/informer.ts';
+import { statusChanged } from '../runtime/status-changed.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import {
   calculateStatus,
@@ -274,9 +275,7 @@ class DeploymentController implements Controller {
   /** Any pod of an old ReplicaSet not finished yet, including those still stopping. */
   private oldPodsRemain(oldRSs: readonly ReplicaSet[]): boolean {
     return oldRSs.some((rs) =>
-      (this.informers.pods.byIndex(byControllerUid, rs.metadata.uid ?? '') as Pod[]).some(
-        (pod) => pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed',
-      ),
+      (this.informers.pods.byIndex(byControllerUid, rs.metadata.uid ?? '') as Pod[]).some((pod) => !isPodFinished(pod)),
     );
   }
 
@@ -313,7 +312,7 @@ class DeploymentController implements Controller {
 
   private async writeStatus(d: Deployment, status: DeploymentStatus): Promise<void> {
     const cached = this.informers.deployments.get(d.metadata.namespace, d.metadata.name!) as Deployment | undefined;
-    if (sameFields(status, cached?.status)) return;
+    if (!statusChanged(cached?.status, status)) return;
     await this.patchStatus(d, status);
   }
 

@@ -6,6 +6,7 @@
  */
 import { MarinaError } from '../../../errors.ts';
 import type { Deployment, ReplicaSet } from '../../resources/apps-schemas.ts';
+import { isControlledBy } from '../../resources/owner-references.ts';
 import type { PodTemplateSpec } from '../../resources/pod-schemas.ts';
 import { withoutHashLabel } from './pod-template-hash.ts';
 import { replicasOf } from './replica-arithmetic.ts';
@@ -48,9 +49,7 @@ export function rollbackTemplate(
   replicaSets: readonly ReplicaSet[],
   toRevision?: number,
 ): PodTemplateSpec {
-  const owned = replicaSets.filter((rs) =>
-    rs.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === deployment.metadata.uid),
-  );
+  const owned = replicaSets.filter((rs) => isControlledBy(rs, deployment));
   let target: ReplicaSet | undefined;
   if (toRevision === undefined || toRevision === 0) {
     const current = Math.max(revisionOf(deployment), maxRevision(owned));

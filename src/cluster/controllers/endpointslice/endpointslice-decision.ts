@@ -22,7 +22,7 @@ import {
 } from '../../resources/service-schemas.ts';
 import { isHeadless } from '../../resources/validate-service.ts';
 import { canonicalJson } from '../deployment/pod-template-hash.ts';
-import { isPodReady } from '../replicaset/pod-state.ts';
+import { isPodFinished, isPodReady } from '../replicaset/pod-state.ts';
 
 /** Kubernetes marks the slices of a headless Service so that proxies skip them. */
 export const headlessLabel = 'service.kubernetes.io/headless';
@@ -64,8 +64,7 @@ export function resolveTargetPort(pod: Pod, port: ServicePort): number | undefin
 
 /** A pod with an address that has not finished is an endpoint; ready only when serving and not leaving. */
 export function endpointFor(service: Service, pod: Pod): Endpoint | undefined {
-  const phase = pod.status?.phase;
-  if (!pod.status?.podIP || phase === 'Succeeded' || phase === 'Failed') return undefined;
+  if (!pod.status?.podIP || isPodFinished(pod)) return undefined;
   const serving = isPodReady(pod);
   const terminating = pod.metadata.deletionTimestamp !== undefined;
   // As Kubernetes: publishNotReadyAddresses makes every endpoint ready (a StatefulSet's peers find each other).

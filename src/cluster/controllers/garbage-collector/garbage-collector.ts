@@ -12,6 +12,7 @@ import { isMarinaError } from '../../../errors.ts';
 import type { ApiKind, KubeObject } from '../../apiserver/api-kind.ts';
 import { apiVersionOf } from '../../apiserver/api-kind.ts';
 import type { ResourceClient } from '../../apiserver/resource-client.ts';
+import { foregroundFinalizer, orphanFinalizer } from '../../apiserver/resource-service.ts';
 import type { OwnerReference } from '../../resources/meta-schemas.ts';
 import { kindOf } from '../../resources/registry.ts';
 import { byOwnerUid, ownerUids } from '../informers.ts';
@@ -32,7 +33,7 @@ export function ownedInformer(client: ResourceClient, kind: ApiKind): Informer {
   return new Informer(client, kind).addIndex(byOwnerUid, ownerUids);
 }
 
-const gcFinalizers = ['foregroundDeletion', 'orphan'];
+const gcFinalizers = [foregroundFinalizer, orphanFinalizer];
 
 export class GarbageCollector implements Controller {
   readonly name = 'garbage-collector';

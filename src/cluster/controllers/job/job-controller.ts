@@ -23,9 +23,9 @@ import {
   decideJob,
   defaultJobTiming,
   type JobTiming,
-  statusChanged,
 } from './job-decision.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
+import { statusChanged } from '../runtime/status-changed.ts';
 
 const jobs = kindByName('jobs');
 const pods = kindByName('pods');
@@ -106,7 +106,7 @@ export class JobController implements Controller {
         throw err;
       }
     }
-    if (statusChanged(job, decision.status)) {
+    if (statusChanged(job.status, decision.status)) {
       await client.updateStatus(jobs, namespace, job.metadata.name!, { ...job, status: decision.status });
     }
     for (const event of decision.events) await events.record(job, event.type, event.reason, event.message);

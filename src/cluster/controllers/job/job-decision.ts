@@ -17,7 +17,6 @@
  * Counts are those of the pods present (finished pods are kept until the Job goes), never lower than the
  * counts already in the status, so a user deleting a finished pod does not make a Job run it again.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Job, JobStatus } from '../../resources/batch-schemas.ts';
 import type { Pod } from '../../resources/pod-schemas.ts';
 import { isPodActive, isPodReady } from '../replicaset/pod-state.ts';
@@ -321,9 +320,4 @@ function name(pod: Pod): string {
 
 function withoutUndefined(status: JobStatus): JobStatus {
   return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined)) as JobStatus;
-}
-
-/** Whether the decided status differs from the Job's (only then is it written). */
-export function statusChanged(job: Job, status: JobStatus): boolean {
-  return !isDeepStrictEqual(withoutUndefined(job.status ?? {}), status);
 }

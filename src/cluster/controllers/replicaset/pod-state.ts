@@ -5,10 +5,15 @@
  */
 import type { Pod } from '../../resources/pod-schemas.ts';
 
+/** Its containers have all stopped for good: the pod Succeeded or Failed. */
+export function isPodFinished(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
 /** Counted towards the replicas: not being deleted, and not finished (a finished pod is replaced). */
 export function isPodActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+  return !pod.metadata.deletionTimestamp && !isPodFinished(pod);
 }
 
 function readyCondition(pod: Pod) {

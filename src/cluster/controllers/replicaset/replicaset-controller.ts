@@ -16,6 +16,7 @@ import type { ControllerInformers } from '../informers.ts';
 import type { Controller } from '../runtime/controller.ts';
 import type { EventSink } from '../event-recorder.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
+import { statusChanged } from '../runtime/status-changed.ts';
 import { keyOf } from '../runtime/informer.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import { isPodActive, nextAvailableInMs } from './pod-state.ts';
@@ -190,7 +191,7 @@ class ReplicaSetController implements Controller {
   }
 
   private async writeStatus(rs: ReplicaSet, status: NonNullable<ReplicaSet['status']>): Promise<void> {
-    if (sameFields(status, rs.status)) return;
+    if (!statusChanged(rs.status, status)) return;
     try {
       await this.client.patch(replicaSetKind, rs.metadata.namespace, rs.metadata.name!, { status }, {
         type: 'merge',
@@ -205,13 +206,6 @@ class ReplicaSetController implements Controller {
     // An event is a courtesy to the user: failing to record one must not fail the reconcile.
     await this.events.record(rs as KubeObject, type, reason, message).catch(() => undefined);
   }
-}
-
-/** Field by field, so the order the store keeps keys in does not matter. */
-export function sameFields(a: Record<string, unknown>, b: Record<string, unknown> | undefined): boolean {
-  if (!b) return false;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
 }
 
 function messageOf(err: unknown): string {

@@ -14,8 +14,7 @@ import {
   unschedulable,
 } from '../framework.ts';
 import { entryOf } from '../map-entry.ts';
-import type { AffinityTerm } from '../pod-info.ts';
-import { termSelects } from '../pod-info.ts';
+import { type AffinityTerm, termSelects } from '../pod-info.ts';
 import type { ClusterSnapshot } from '../snapshot.ts';
 
 /** Counts by topology value, per topology key. */
