@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ApiKind, apiVersionOf, type KindCatalog, type KubeObject } from '../../cluster/apiserver/api-kind.ts';
+import { kubePathOf } from '../../cluster/apiserver/http-resource-client.ts';
 import type { DeleteOptions, PatchType, ResourceService, Selectors, Written } from '../../cluster/apiserver/resource-service.ts';
 import { invalid, MarinaError } from '../../errors.ts';
 import { abortOnClose, type ClusterApi, type HttpCall, http, type Route } from '../api-types.ts';
@@ -68,15 +69,14 @@ function resolve(call: HttpCall, binding = false): Resolved {
 
 function kindOf(kinds: KindCatalog, target: KubeTarget): ApiKind {
   const kind = kinds.byResource(target.group, target.version, target.resource ?? '');
-  const groupVersion = target.group ? `${target.group}/${target.version}` : target.version;
   if (!kind) {
     throw new MarinaError(
       'NotFound',
-      `the server could not find the requested resource: ${target.resource} in ${groupVersion} (served: ${kinds.kinds.map((k) => k.plural).join(', ')})`,
+      `the server could not find the requested resource: ${target.resource} in ${apiVersionOf(target)} (served: ${kinds.kinds.map((k) => k.plural).join(', ')})`,
     );
   }
   if (!kind.namespaced && target.namespace !== undefined) {
-    throw new MarinaError('NotFound', `${kind.plural} are not namespaced: use /${kind.group ? `apis/${groupVersion}` : `api/${groupVersion}`}/${kind.plural}`);
+    throw new MarinaError('NotFound', `${kind.plural} are not namespaced: use ${kubePathOf(kind, undefined)}`);
   }
   return kind;
 }

@@ -11,6 +11,7 @@ import {
 } from './field-errors.ts';
 import type { ObjectMeta } from './meta-schemas.ts';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedName } from './names.ts';
+import { nonNegative } from './value-checks.ts';
 
 export type NameCheck = (name: string) => string[];
 
@@ -110,12 +111,8 @@ export function validateObjectMeta(meta: ObjectMeta, rules: MetaRules, path = me
   } else if (meta.namespace) {
     errors.push(forbidden(path.child('namespace'), 'not allowed on this type'));
   }
-  if (meta.generation !== undefined && meta.generation < 0) {
-    errors.push(
-      invalidValue(path.child('generation'), meta.generation, 'must be greater than or equal to 0'),
-    );
-  }
   errors.push(
+    ...nonNegative(path.child('generation'), meta.generation),
     ...validateLabels(meta.labels, path.child('labels')),
     ...validateAnnotations(meta.annotations, path.child('annotations')),
     ...validateOwnerReferences(meta, path.child('ownerReferences')),

@@ -5,6 +5,7 @@ import type { CronJob, Job, JobSpec } from './batch-schemas.ts';
 import { scheduleProblem, timeZoneProblem } from './cron.ts';
 import { jobControllerUidLabel } from './defaults.ts';
 import { type FieldError, FieldPath, forbidden, immutable, invalidValue, required } from './field-errors.ts';
+import { isPercent } from './int-or-percent.ts';
 import { isEmptyLabelSelector, labelSelectorMatches, validateLabelSelector } from './label-selector.ts';
 import type { IntOrString, LabelSelector } from './meta-schemas.ts';
 import type { Pod, PodTemplateSpec } from './pod-schemas.ts';
@@ -59,12 +60,10 @@ function validateRequiredSelector(selector: LabelSelector, path: FieldPath, kind
   return validateLabelSelector(selector, path);
 }
 
-const percentPattern = /^[0-9]+%$/;
-
 function validateIntOrPercent(path: FieldPath, value: IntOrString | undefined): FieldError[] {
   if (value === undefined) return [];
   if (typeof value === 'number') return nonNegative(path, value);
-  if (!percentPattern.test(value)) {
+  if (!isPercent(value)) {
     return [
       invalidValue(
         path,
@@ -96,8 +95,8 @@ function validateStrategy(deployment: Deployment): FieldError[] {
   errors.push(...validateIntOrPercent(at.child('maxUnavailable'), rollingUpdate.maxUnavailable));
   const { maxUnavailable, maxSurge } = rollingUpdate;
   if (
-    typeof maxUnavailable === 'string' &&
-    percentPattern.test(maxUnavailable) &&
+    maxUnavailable !== undefined &&
+    isPercent(maxUnavailable) &&
     Number.parseInt(maxUnavailable, 10) > 100
   ) {
     errors.push(invalidValue(at.child('maxUnavailable'), maxUnavailable, 'must not be greater than 100%'));
