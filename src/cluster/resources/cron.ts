@@ -145,13 +145,9 @@ export function missedRuns(
     .prev()
     .toDate();
   if (latest <= since) return { latest: undefined, count: 0 };
+  // One expression walked forward: the schedule and time zone are checked and parsed once, not per run.
+  const runs = expression(schedule, since, timeZone);
   let count = 0;
-  for (
-    let run = nextAfter(schedule, since, timeZone);
-    run <= now && count < limit;
-    run = nextAfter(schedule, run, timeZone)
-  ) {
-    count++;
-  }
+  for (let run = runs.next().toDate(); run <= now && count < limit; run = runs.next().toDate()) count++;
   return { latest, count };
 }
