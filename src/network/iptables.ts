@@ -182,9 +182,9 @@ export function restoreInput(owner: string | RuleOwner, plan: RestorePlan): stri
   for (const table of tables) {
     const chains = plan.chains.filter((c) => c.table === table);
     const written = chains.filter((c) => !unchanged.has(`${c.table} ${c.name}`));
-    const stale = (current?.chains ?? []).filter(
-      (c) => c.table === table && !chains.some((wanted) => wanted.name === c.name),
-    );
+    // A set, not a search of `chains` per kernel chain: the service proxy has thousands of each per sync.
+    const wanted = new Set(chains.map((c) => c.name));
+    const stale = (current?.chains ?? []).filter((c) => c.table === table && !wanted.has(c.name));
     const lines = [
       ...(rewriteJumps ? current.jumps : [])
         .filter((j) => j.table === table)

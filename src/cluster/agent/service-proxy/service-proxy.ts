@@ -50,7 +50,6 @@ export class ServiceProxy {
   readonly #logger: Logger;
   /** What this process last wrote; unknown until the first sync reads the kernel, and again after a failure. */
   #kernel: OwnRulesInKernel | undefined;
-  #written = '';
   /** Each chain's rules as last written (by `table name`), so a sync rewrites only the chains that changed. */
   #writtenChains = new Map<string, string>();
   #ports: ProxiedPort[] = [];
@@ -96,18 +95,18 @@ export class ServiceProxy {
       ...(nodeAddresses ? { nodeAddresses } : {}),
       ...(serviceRange ? { serviceRange } : {}),
     });
-    const text = restoreInput(owner, { chains });
-    if (this.#kernel !== undefined && text === this.#written) return;
     // After a write this process made, only the chains that differ are written (kube-proxy's partial
     // sync): a full rewrite costs ~0.7 s at 1,000 Services. Otherwise the kernel's own listing is the start.
+    const known = this.#kernel;
     const unchanged =
-      this.#kernel === undefined ? [] : chains.filter((c) => this.#writtenChains.get(chainKey(c)) === c.rules.join('\n'));
-    const current = this.#kernel ?? parseOwnRules(await iptablesSave(), owner);
+      known === undefined ? [] : chains.filter((c) => this.#writtenChains.get(chainKey(c)) === c.rules.join('\n'));
+    const input = restoreInput(owner, { chains, current: known ?? parseOwnRules(await iptablesSave(), owner), unchanged });
+    // Nothing to write (no chain, jump or stale chain differs from the last write): nothing changed.
+    if (known !== undefined && input === '') return;
     this.#kernel = undefined;
     const started = performance.now();
-    await iptablesRestore(restoreInput(owner, { chains, current, unchanged }));
+    await iptablesRestore(input);
     this.#kernel = { jumps: owner.jumps, chains: chains.map(nameOf) };
-    this.#written = text;
     this.#writtenChains = new Map(chains.map((c) => [chainKey(c), c.rules.join('\n')]));
     this.#logger.debug(
       {
