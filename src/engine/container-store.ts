@@ -6,7 +6,7 @@ import { type MarinaError, conflict, invalid, notFound } from '../errors.ts';
 import type { StateDb } from '../db/state-db.ts';
 import type { PortRequest } from '../network/network-types.ts';
 import type { ContainerRecord, ContainerState } from './container-types.ts';
-import type { LabelIndexed } from './label-lookup.ts';
+import { type LabelIndexed, writeLabelRows } from './label-lookup.ts';
 
 /** What the engine keeps about a container beyond what `inspect` shows. */
 export interface ContainerEntry {
@@ -92,12 +92,7 @@ export class ContainerStore implements LabelIndexed<ContainerEntry> {
         record.created,
         JSON.stringify(entry),
       );
-      // Labels are fixed at create (as Docker's are): written once, gone with the row (ON DELETE CASCADE;
-      // cleared first all the same, in case a connection without foreign keys removed a row of that id).
-      this.db.run('DELETE FROM container_labels WHERE container_id = ?', record.id);
-      for (const [key, value] of Object.entries(record.request.labels ?? {})) {
-        this.db.run('INSERT INTO container_labels (container_id, key, value) VALUES (?, ?, ?)', record.id, key, value);
-      }
+      writeLabelRows(this.db, { table: 'container_labels', idColumn: 'container_id' }, record.id, record.request.labels);
     });
   }
 

@@ -1,7 +1,7 @@
 /** The pod sandboxes table: one row per sandbox, its record as JSON. Every write is one statement. */
 import type { StateDb } from '../db/state-db.ts';
 import { conflict, notFound } from '../errors.ts';
-import type { LabelIndexed } from './label-lookup.ts';
+import { type LabelIndexed, writeLabelRows } from './label-lookup.ts';
 import type { SandboxRecord } from './sandbox-types.ts';
 
 const migrations = [
@@ -35,12 +35,7 @@ export class SandboxStore implements LabelIndexed<SandboxRecord> {
     this.#db.transaction(() => {
       if (this.get(record.id)) throw conflict(`sandbox ${record.id} already exists: remove it first or choose another id`);
       this.#db.run('INSERT INTO sandboxes (id, created, record) VALUES (?, ?, ?)', record.id, record.created, JSON.stringify(record));
-      // Labels are fixed at create: written once, gone with the row (ON DELETE CASCADE; cleared first all
-      // the same, in case a connection without foreign keys removed a row of that id).
-      this.#db.run('DELETE FROM sandbox_labels WHERE sandbox_id = ?', record.id);
-      for (const [key, value] of Object.entries(record.request.labels ?? {})) {
-        this.#db.run('INSERT INTO sandbox_labels (sandbox_id, key, value) VALUES (?, ?, ?)', record.id, key, value);
-      }
+      writeLabelRows(this.#db, { table: 'sandbox_labels', idColumn: 'sandbox_id' }, record.id, record.request.labels);
     });
   }
 
