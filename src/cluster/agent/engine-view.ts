@@ -6,6 +6,7 @@
 import type { ContainerRecord, ContainerSummary } from '../../engine/container-types.ts';
 import type { SandboxRecord } from '../../engine/sandbox-types.ts';
 import type { Engine } from '../../engine/services.ts';
+import { splitKey } from '../controllers/runtime/informer.ts';
 import {
   attemptOf,
   containerNameLabel,
@@ -66,8 +67,8 @@ export async function podPartsOf(
 
 /** The labels everything of pod `key` (`namespace/name`) carries: podKeyOfLabels the other way round. */
 export function podKeyLabels(key: string): Record<string, string> {
-  const slash = key.indexOf('/');
-  return { [podNameLabel]: key.slice(slash + 1), [podNamespaceLabel]: key.slice(0, slash) };
+  const { namespace, name } = splitKey(key);
+  return { [podNameLabel]: name, [podNamespaceLabel]: namespace ?? '' };
 }
 
 /** The keys of every pod that has something in the engine (for adoption and orphan clean-up). */

@@ -62,6 +62,8 @@ export interface PodSyncOptions {
 
 /** What one sync found and decided for a pod, gathered while walking its containers. */
 interface SyncRound {
+  /** The pod's key (`namespace/name`), as the queue gave it. */
+  key: string;
   pod: Pod;
   parts: PodParts;
   sandbox: SandboxRecord;
@@ -104,12 +106,12 @@ export class PodSync {
       await this.#stopRunning(pod, own, 0);
       return undefined;
     }
-    return await this.#run(pod, own);
+    return await this.#run(key, pod, own);
   }
 
-  async #run(pod: Pod, parts: PodParts): Promise<ReconcileResult> {
+  async #run(key: string, pod: Pod, parts: PodParts): Promise<ReconcileResult> {
     const sandbox = await this.#ensureSandbox(pod, parts);
-    const round: SyncRound = { pod, parts, sandbox, requeueMs: this.#options.resyncMs };
+    const round: SyncRound = { key, pod, parts, sandbox, requeueMs: this.#options.resyncMs };
     const initContainers: ContainerObservation[] = [];
     let initialized = true;
     for (const container of pod.spec.initContainers ?? []) {
@@ -241,7 +243,7 @@ export class PodSync {
     const { probes } = this.#options;
     const id = observation.current.containerId;
     probes.ensure({
-      podKey: keyOf(round.pod),
+      podKey: round.key,
       containerId: id,
       container,
       podIP: round.sandbox.ip,
@@ -477,10 +479,6 @@ export class PodSync {
   async #record(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     await this.#options.events?.record(pod as unknown as KubeObject, type, reason, message).catch(() => {});
   }
-}
-
-function keyOf(pod: Pod): string {
-  return `${pod.metadata.namespace}/${pod.metadata.name}`;
 }
 
 /** The pod's hostname: spec.hostname, else its name, cut to the 63 characters a hostname may have. */
