@@ -335,5 +335,3 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
 async function isMountPoint(path: string): Promise<boolean> {
   return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).has(path);
 }
-
-/** Bytes of everything but directories, each hard-linked inode counted once. */
