@@ -14,6 +14,7 @@ import type { ApiContext } from '../api/api-types.ts';
 import { createDockerApiServer } from '../api/docker/docker-server.ts';
 import { createApiServer } from '../api/server.ts';
 import { endpointOf } from '../cluster/apiserver/http-resource-client.ts';
+import { checkDns1123Subdomain } from '../cluster/resources/names.ts';
 import { marinaVersion } from '../api/version.ts';
 import { parseMemory } from '../engine/config-parse.ts';
 import { createEngine, networkDefaults } from '../engine/create-engine.ts';
@@ -93,10 +94,10 @@ function parseFlags(argv: string[]): DaemonFlags {
     return Number(value);
   };
   const collect = (value: string, previous: string[]) => [...previous, value];
+  // The API server's own check of a Node's name: a name it would refuse could never register.
   const asNodeName = (value: string) => {
-    if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(value)) {
-      throw new InvalidArgumentError('use a DNS name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
-    }
+    const problems = checkDns1123Subdomain(value);
+    if (problems.length > 0) throw new InvalidArgumentError(problems.join('; '));
     return value;
   };
   const asControlPlane = (value: string) => {
