@@ -14,9 +14,10 @@ import { type EndpointSlice, serviceNameLabel } from '../cluster/resources/servi
 import { parseEnv } from '../engine/config-parse.ts';
 import { invalid, isMarinaError, MarinaError } from '../errors.ts';
 import { applyObject } from './cluster-apply.ts';
+import type { DeleteFlags, GetFlags, NamespaceFlags } from './cluster-commands.ts';
 import { deployManifests } from './cluster-deploy.ts';
 import { describeObject, type Related } from './cluster-describe.ts';
-import { checkManifests, manifestRef, readManifestSources, splitManifest } from './cluster-manifests.ts';
+import { checkManifests, type ManifestObject, manifestRef, readManifestSources, splitManifest } from './cluster-manifests.ts';
 import { renderTable, type Table, tableOf, watchRow } from './cluster-tables.ts';
 import { kindLabel, objectRef, parseTargets, singleTarget, type Target } from './cluster-targets.ts';
 import { api, Exit, print } from './cli-support.ts';
@@ -28,8 +29,6 @@ export function resources(): HttpResourceClient {
   client ??= new HttpResourceClient(api().host);
   return client;
 }
-
-import type { DeleteFlags, GetFlags, NamespaceFlags } from './cluster-commands.ts';
 
 function warn(warnings: readonly string[]): void {
   for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`);
@@ -43,12 +42,18 @@ function reportObjectError(err: unknown): void {
   process.stderr.write(`Error from server (${reason}): ${err.message}\n`);
 }
 
-function readManifests(files: readonly string[], namespace: string) {
-  const sources = readManifestSources(files, () => readFileSync(0, 'utf8'));
-  return checkManifests(
-    sources.flatMap((s) => splitManifest(s.source, s.text)),
-    namespace,
-  );
+/** The documents of the `-f` manifests (stdin for `-`), in order. */
+function readDocuments(files: readonly string[]) {
+  return readManifestSources(files, () => readFileSync(0, 'utf8')).flatMap((s) => splitManifest(s.source, s.text));
+}
+
+/** Writes checked manifests one by one as `apply` does, printing kubectl's line (and warnings) for each. */
+async function applyAll(manifests: readonly ManifestObject[]): Promise<void> {
+  for (const manifest of manifests) {
+    const { result, warnings } = await applyObject(resources(), manifest);
+    warn(warnings);
+    print(`${objectRef(manifest.kind, manifest.name)} ${result}`);
+  }
 }
 
 /** A whole number ≥ 0 from a flag. */
@@ -59,12 +64,7 @@ function count(text: string, flag: string): number {
 
 export async function apply(flags: NamespaceFlags & { filename: string[] }): Promise<void> {
   if (flags.filename.length === 0) throw invalid('give the manifests with -f FILE|DIR|-');
-  const manifests = readManifests(flags.filename, flags.namespace);
-  for (const manifest of manifests) {
-    const { result, warnings } = await applyObject(resources(), manifest);
-    warn(warnings);
-    print(`${objectRef(manifest.kind, manifest.name)} ${result}`);
-  }
+  await applyAll(checkManifests(readDocuments(flags.filename), flags.namespace));
 }
 
 export async function get(args: string[], flags: GetFlags): Promise<void> {
@@ -116,15 +116,12 @@ export async function scale(args: string[], flags: NamespaceFlags & { replicas: 
 
 export async function deploy(image: string, flags: NamespaceFlags & { name: string; replicas: string; port?: string; env: string[] }): Promise<void> {
   const objects = deployManifests(image, { name: flags.name, replicas: flags.replicas, port: flags.port, env: parseEnv(flags.env, process.env) });
-  const manifests = checkManifests(
-    objects.map((object) => ({ source: 'deploy', object })),
-    flags.namespace,
+  await applyAll(
+    checkManifests(
+      objects.map((object) => ({ source: 'deploy', object })),
+      flags.namespace,
+    ),
   );
-  for (const manifest of manifests) {
-    const { result, warnings } = await applyObject(resources(), manifest);
-    warn(warnings);
-    print(`${objectRef(manifest.kind, manifest.name)} ${result}`);
-  }
 }
 
 type Output = 'table' | 'wide' | 'json' | 'yaml' | 'name';
@@ -231,7 +228,6 @@ function printerFor(kind: ResourceKind, flags: GetFlags, output: Output): (objec
   };
 }
 
-/** The Events about an object: by its uid, in its namespace (any, for cluster-scoped objects). */
 /** A Service's EndpointSlices (found by their service-name label); nothing for other kinds. */
 async function relatedTo(object: KubeObject): Promise<Related> {
   if (object.kind !== 'Service') return {};
@@ -240,6 +236,7 @@ async function relatedTo(object: KubeObject): Promise<Related> {
   return { endpointSlices: slices.items as unknown as EndpointSlice[] };
 }
 
+/** The Events about an object: by its uid, in its namespace (any, for cluster-scoped objects). */
 async function eventsAbout(object: KubeObject): Promise<Event[]> {
   const events = kindByName('events');
   const uid = object.metadata.uid;
@@ -268,8 +265,7 @@ function deleteOptions(flags: Pick<DeleteFlags, 'cascade' | 'gracePeriod'>): Del
 function deleteTargets(args: readonly string[], flags: DeleteFlags): { kind: ResourceKind; namespace: string | undefined; name: string }[] {
   if (flags.filename.length > 0) {
     if (args.length > 0) throw invalid('give objects either as arguments or with -f, not both');
-    const sources = readManifestSources(flags.filename, () => readFileSync(0, 'utf8'));
-    return sources.flatMap((s) => splitManifest(s.source, s.text)).map((d) => manifestRef(d.object, flags.namespace));
+    return readDocuments(flags.filename).map((d) => manifestRef(d.object, flags.namespace));
   }
   const targets = parseTargets(args);
   if (targets.some((t) => t.names.length === 0)) throw invalid('name the objects to delete (KIND NAME… or KIND/NAME…), or give -f FILE');

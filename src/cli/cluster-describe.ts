@@ -10,7 +10,7 @@ import type { Event } from '../cluster/resources/core-schemas.ts';
 import { controllerOf } from '../cluster/resources/owner-references.ts';
 import type { Container, ContainerState, Pod, PodTemplateSpec } from '../cluster/resources/pod-schemas.ts';
 import type { EndpointSlice, Service, ServicePort } from '../cluster/resources/service-schemas.ts';
-import { ageOf, endpointList, eventLastSeen, podStatusText, selectorText } from './cluster-tables.ts';
+import { ageOf, endpointList, eventLastSeen, mapSelectorText, podStatusText, selectorText } from './cluster-tables.ts';
 import { columns } from './human.ts';
 
 type Line = [indent: number, label: string, value?: string];
@@ -81,7 +81,6 @@ function conditionLines(conditions: readonly { type: string; status: string; rea
   return ['Conditions:', ...table.split('\n').map((l) => `  ${l}`)];
 }
 
-/** The lines each kind adds after the common metadata. */
 /** What describe shows besides the object and its Events: a Service's endpoints come from its slices. */
 export interface Related {
   endpointSlices?: readonly EndpointSlice[];
@@ -100,7 +99,7 @@ export function readyEndpointsOf(port: ServicePort, slices: readonly EndpointSli
 
 function serviceLines(service: Service, related: Related): Line[] {
   const spec = service.spec ?? {};
-  const lines: Line[] = [[0, 'Selector', Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'], [0, 'Type', spec.type ?? 'ClusterIP']];
+  const lines: Line[] = [[0, 'Selector', mapSelectorText(spec.selector)], [0, 'Type', spec.type ?? 'ClusterIP']];
   lines.push([0, 'IP', spec.clusterIP ?? '<none>']);
   if (spec.externalIPs?.length) lines.push([0, 'External IPs', spec.externalIPs.join(',')]);
   for (const port of spec.ports ?? []) {
@@ -115,6 +114,7 @@ function serviceLines(service: Service, related: Related): Line[] {
   return lines;
 }
 
+/** The lines each kind adds after the common metadata. */
 function kindLines(object: KubeObject, related: Related): { lines: Line[]; conditions?: { type: string; status: string; reason?: string }[]; rest?: boolean } {
   switch (object.kind) {
     case 'Deployment': {

@@ -4,6 +4,7 @@
  * first. Also the flags' kubectl meanings (`--since` as a duration back from now). Pure.
  */
 import type { KubeObject } from '../cluster/apiserver/api-kind.ts';
+import { isPodReady } from '../cluster/controllers/replicaset/pod-state.ts';
 import { labelSelectorMatches } from '../cluster/resources/label-selector.ts';
 import type { LabelSelector } from '../cluster/resources/meta-schemas.ts';
 import type { Pod } from '../cluster/resources/pod-schemas.ts';
@@ -23,7 +24,7 @@ export function checkPodTargetKind(kind: ResourceKind): void {
 
 const podRank = (pod: Pod): [number, number, number] => [
   pod.status?.phase === 'Running' ? 1 : 0,
-  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 1 : 0,
+  isPodReady(pod) ? 1 : 0,
   Date.parse(pod.metadata.creationTimestamp ?? '') || 0,
 ];
 

@@ -72,6 +72,11 @@ function restarts(pod: Pod): string {
   return String((pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + c.restartCount, 0));
 }
 
+/** A map selector (a Service's) as kubectl prints it: `app=web,tier=db`, `<none>` when empty. */
+export function mapSelectorText(selector: Record<string, string> | undefined): string {
+  return Object.entries(selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+}
+
 export function selectorText(selector: LabelSelector | undefined): string {
   if (!selector) return '<none>';
   const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -204,8 +209,7 @@ const byKind: Record<string, KindColumns> = {
       const spec = svc.spec ?? {};
       const external = spec.externalIPs?.length ? spec.externalIPs.join(',') : '<none>';
       const base = [spec.type ?? 'ClusterIP', orNone(spec.clusterIP), external, servicePorts(svc), ageOf(svc.metadata.creationTimestamp, now)];
-      const selector = Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-      return wide ? [...base, selector || '<none>'] : base;
+      return wide ? [...base, mapSelectorText(spec.selector)] : base;
     },
   },
   EndpointSlice: {
@@ -244,7 +248,6 @@ export function endpointList(addresses: readonly string[], none: string): string
 export function sliceEndpoints(slice: EndpointSlice): string {
   return endpointList((slice.endpoints ?? []).flatMap((e) => e.addresses ?? []), '<unset>');
 }
-
 
 const generic: KindColumns = { header: ['AGE'], row: (o, now) => [ageOf(o.metadata.creationTimestamp, now)] };
 
