@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type ApiClient, readJsonLines } from '../src/cli/client.ts';
+import { isPodReady } from '../test/cluster-helpers.ts';
 import type { TestDaemon } from '../test/harness.ts';
 import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
@@ -21,9 +22,6 @@ interface PodEvent {
   type: string;
   object: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } };
 }
-
-const isReady = (pod: PodEvent['object']) =>
-  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 const podsPath = '/api/v1/namespaces/default/pods';
 
@@ -44,7 +42,7 @@ export async function podStartupLatency(
   });
   const reading = readJsonLines(stream, (value) => {
     const event = value as unknown as PodEvent;
-    if (event.type === 'DELETED' || readyAt.has(event.object.metadata.name) || !isReady(event.object)) return;
+    if (event.type === 'DELETED' || readyAt.has(event.object.metadata.name) || !isPodReady(event.object)) return;
     readyAt.set(event.object.metadata.name, performance.now());
     if (readyAt.size === replicas) allReady();
   }).catch(() => {});

@@ -22,7 +22,9 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { type ApiClient, readJsonLines } from '../src/cli/client.ts';
+import { sandboxNetnsPrefix } from '../src/engine/pod-sandbox.ts';
 import { daemonTagOf } from '../src/network/daemon-tag.ts';
+import { isPodReady } from '../test/cluster-helpers.ts';
 import { eventually, runProcess, type TestDaemon } from '../test/harness.ts';
 import { buildStaticFixture } from '../test/static-fixtures.ts';
 import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
@@ -46,9 +48,6 @@ interface Pod {
   metadata: { name: string; uid: string };
   status?: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
-
-const isReady = (pod: Pod) =>
-  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** The pods behind the measured Service: the keep-alive server from `binDir`, answering on 8080. */
 function echoPod(binDir: string) {
@@ -138,7 +137,7 @@ async function readyPods(client: ApiClient, selector: string, count: number): Pr
       const { items } = await client.json<{ items: Pod[] }>('GET', podsPath, {
         query: { labelSelector: selector },
       });
-      const ready = items.filter(isReady);
+      const ready = items.filter(isPodReady);
       return ready.length === count ? ready : undefined;
     },
     120_000,
@@ -252,7 +251,7 @@ async function readinessWatch(client: ApiClient, resourceVersion: string) {
   });
   const reading = readJsonLines(stream, (value) => {
     const now = performance.now();
-    if (waiter && isReady((value as { object: Pod }).object) === waiter.wanted) {
+    if (waiter && isPodReady((value as { object: Pod }).object) === waiter.wanted) {
       waiter.resolve(now);
       waiter = undefined;
     }
@@ -329,7 +328,7 @@ async function main(): Promise<void> {
     const pods = await readyPods(client, 'app=echo', replicas);
     await readyPods(client, 'app=flip', 1);
     const netnsOf = async (way: string) =>
-      `marina-pod-${daemonTagOf(daemon.root)}-${(await readyPods(client, `client=${way}`, 1))[0]!.metadata.uid}`;
+      `${sandboxNetnsPrefix(daemonTagOf(daemon.root))}${(await readyPods(client, `client=${way}`, 1))[0]!.metadata.uid}`;
     const netns = { service: await netnsOf('service'), direct: await netnsOf('direct') };
     const echoIp = await clusterIpOf(client, 'echo');
     const answers = async () =>

@@ -6,40 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { clusterApi, conditionStatus, isPodReady, type Json } from './cluster-helpers.ts';
 import { eventually, useDaemon } from './harness.ts';
 
 const d = useDaemon({ args: ['--node-name', 'agent-node'] });
 
-
-/** A parsed JSON answer, which the tests index into freely. */
-type Json = ReturnType<typeof JSON.parse>;
-
-function kube(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        socketPath: d.socket,
-        path,
-        method,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-          : {},
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const { kube, getPod, waitForPod } = clusterApi(d);
 
 const podsPath = '/api/v1/namespaces/default/pods';
 
@@ -49,35 +23,6 @@ async function createObject(path: string, object: unknown): Promise<Json> {
   return answer.body;
 }
 
-async function getPod(name: string): Promise<Json | undefined> {
-  const answer = await kube('GET', `${podsPath}/${name}`);
-  return answer.status === 200 ? answer.body : undefined;
-}
-
-function waitForPod(
-  name: string,
-  what: string,
-  check: (pod: Json) => boolean,
-  timeoutMs = 30_000,
-): Promise<Json> {
-  return eventually(
-    async () => {
-      const pod = await getPod(name);
-      return pod && check(pod) ? pod : undefined;
-    },
-    timeoutMs,
-    `pod ${name}: ${what} (agent logs: ${d
-      .logs()
-      .split('\n')
-      .filter((l) => l.includes('node-agent'))
-      .slice(-5)
-      .join('\n')})`,
-  );
-}
-
-const condition = (pod: Json, type: string) =>
-  pod.status?.conditions?.find((c: Json) => c.type === type)?.status;
-const isReady = (pod: Json) => condition(pod, 'Ready') === 'True';
 const containerIdOf = (pod: Json, index = 0): string =>
   String(pod.status.containerStatuses[index].containerID).replace('marina://', '');
 
@@ -136,7 +81,7 @@ test('a pod is scheduled here and becomes Running and Ready with a pod IP', asyn
   const running = await waitForPod(
     'web',
     'Running and Ready',
-    (p) => p.status?.phase === 'Running' && isReady(p),
+    (p) => p.status?.phase === 'Running' && isPodReady(p),
   );
   assert.equal(running.spec.nodeName, 'agent-node');
   assert.match(running.status.podIP, /^\d+\.\d+\.\d+\.\d+$/);
@@ -147,7 +92,7 @@ test('a pod is scheduled here and becomes Running and Ready with a pod IP', asyn
   assert.ok(status.state.running);
   assert.match(status.containerID, /^marina:\/\/[0-9a-f]{64}$/);
   for (const type of ['PodScheduled', 'Initialized', 'ContainersReady'])
-    assert.equal(condition(running, type), 'True', type);
+    assert.equal(conditionStatus(running, type), 'True', type);
   await deletePod('web');
 });
 
@@ -183,7 +128,7 @@ test('containers of a pod talk over localhost and share an emptyDir', async () =
       ],
     }),
   );
-  await waitForPod('pair', 'Ready', isReady);
+  await waitForPod('pair', 'Ready', isPodReady);
   await deletePod('pair');
 });
 
@@ -285,12 +230,12 @@ test('a readiness probe decides whether the pod is Ready', async () => {
     }),
   );
   const running = await waitForPod('gated', 'Running', (p) => p.status?.phase === 'Running');
-  assert.equal(condition(running, 'Ready'), 'False');
+  assert.equal(conditionStatus(running, 'Ready'), 'False');
   const id = containerIdOf(running);
   assert.equal((await d.docker(['exec', id, 'touch', '/tmp/ready'])).code, 0);
-  await waitForPod('gated', 'Ready', isReady);
+  await waitForPod('gated', 'Ready', isPodReady);
   assert.equal((await d.docker(['exec', id, 'rm', '/tmp/ready'])).code, 0);
-  const notReady = await waitForPod('gated', 'not Ready again', (p) => condition(p, 'Ready') === 'False');
+  const notReady = await waitForPod('gated', 'not Ready again', (p) => conditionStatus(p, 'Ready') === 'False');
   assert.equal(notReady.status.containerStatuses[0].ready, false);
   await deletePod('gated');
 });
@@ -333,7 +278,7 @@ test('a pod with restartPolicy Never whose container exits 0 ends Succeeded', as
   assert.equal(status.state.terminated.exitCode, 0);
   assert.equal(status.state.terminated.reason, 'Completed');
   assert.equal(done.status.initContainerStatuses[0].state.terminated.reason, 'Completed');
-  assert.equal(condition(done, 'Ready'), 'False');
+  assert.equal(conditionStatus(done, 'Ready'), 'False');
   await deletePod('once');
 });
 
@@ -359,7 +304,7 @@ test('after kill -9 of marinad, running pods keep running and the agent adopts t
   const before = await waitForPod(
     'survivor',
     'Running and Ready',
-    (p) => p.status?.phase === 'Running' && isReady(p),
+    (p) => p.status?.phase === 'Running' && isPodReady(p),
   );
   const id = containerIdOf(before);
   d.kill9();
@@ -369,7 +314,7 @@ test('after kill -9 of marinad, running pods keep running and the agent adopts t
   const after = await waitForPod(
     'survivor',
     'probed as not Ready by the restarted agent',
-    (p) => condition(p, 'Ready') === 'False',
+    (p) => conditionStatus(p, 'Ready') === 'False',
   );
   assert.equal(after.status.phase, 'Running');
   assert.equal(containerIdOf(after), id, 'the same container, not a new one');

@@ -6,36 +6,13 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
+import { clusterApi, type Json } from './cluster-helpers.ts';
 import { useDaemon } from './harness.ts';
 
 // No node agent: these pods are only scheduled, never run (and their untagged busybox would be pulled).
 const d = useDaemon({ args: ['--no-agent'] });
 
-/** A parsed JSON answer, which the tests index into freely. */
-type Json = ReturnType<typeof JSON.parse>;
-
-interface Answer {
-  status: number;
-  body: Json;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-function kube(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      { socketPath: d.socket, path, method, headers: payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, headers: res.headers }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const { kube } = clusterApi(d);
 
 /** Reads a watch stream's lines until `count` events have arrived. */
 function watchEvents(path: string, count: number): { events: Promise<{ type: string; object: Json }[]>; stop(): void } {

@@ -7,13 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { clusterApi, isPodReady } from './cluster-helpers.ts';
 import { eventually, marinaBin, runProcess, useDaemon } from './harness.ts';
 
 const d = useDaemon({ args: ['--node-name', 'logs-node'] });
 
-
-/** A parsed JSON answer, which the tests index into freely. */
-type Json = ReturnType<typeof JSON.parse>;
+const { waitForPod } = clusterApi(d);
 
 function podYaml(name: string, containers: string, extra = ''): string {
   return `apiVersion: v1
@@ -41,24 +40,6 @@ async function apply(yaml: string): Promise<void> {
   await d.ok(['apply', '-f', '-'], { input: yaml });
 }
 
-async function getPod(name: string): Promise<Json | undefined> {
-  const got = await d.marina(['get', `pod/${name}`, '-o', 'json']);
-  return got.code === 0 ? JSON.parse(got.stdout) : undefined;
-}
-
-const isReady = (pod: Json) => pod.status?.conditions?.find((c: Json) => c.type === 'Ready')?.status === 'True';
-
-function waitForPod(name: string, what: string, check: (pod: Json) => boolean, timeoutMs = 30_000): Promise<Json> {
-  return eventually(
-    async () => {
-      const pod = await getPod(name);
-      return pod && check(pod) ? pod : undefined;
-    },
-    timeoutMs,
-    `pod ${name}: ${what}`,
-  );
-}
-
 async function remove(...targets: string[]): Promise<void> {
   await d.ok(['delete', ...targets, '--grace-period', '0', '--wait']);
 }
@@ -77,7 +58,7 @@ function logsWith(args: string[], expected: string): Promise<string> {
 
 test('logs of a pod: all lines, --tail, --timestamps, -n for the namespace', async () => {
   await apply(podYaml('echo', shContainer('app', 'for i in 1 2 3 4 5; do echo line-$i; done; sleep 3600')));
-  await waitForPod('echo', 'Ready', isReady);
+  await waitForPod('echo', 'Ready', isPodReady);
   const all = await logsWith(['pod/echo'], 'line-5');
   assert.equal(all, 'line-1\nline-2\nline-3\nline-4\nline-5\n');
   assert.equal(await d.ok(['logs', 'pod/echo', '--tail', '2']), 'line-4\nline-5\n');
@@ -91,7 +72,7 @@ test('logs of a pod: all lines, --tail, --timestamps, -n for the namespace', asy
 
 test('logs -f of a pod streams lines written after it started', async () => {
   await apply(podYaml('ticker', shContainer('app', 'i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done')));
-  await waitForPod('ticker', 'Ready', isReady);
+  await waitForPod('ticker', 'Ready', isPodReady);
   const before = await logsWith(['pod/ticker'], 'tick-1\n');
   const lastBefore = Math.max(...[...before.matchAll(/tick-(\d+)/g)].map((m) => Number(m[1])));
   const follow = spawn(marinaBin, ['--host', `unix://${d.socket}`, 'logs', '-f', 'pod/ticker'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -124,7 +105,7 @@ test('logs --previous shows the run before the last restart', async () => {
 test('a pod of two containers: logs need -c, and -c picks one', async () => {
   const containers = shContainer('a', 'echo from-a; sleep 3600') + shContainer('b', 'echo from-b; sleep 3600');
   await apply(podYaml('two', containers));
-  await waitForPod('two', 'Ready', isReady);
+  await waitForPod('two', 'Ready', isPodReady);
   const unnamed = await d.marina(['logs', 'pod/two']);
   assert.notEqual(unnamed.code, 0);
   assert.match(unnamed.stderr, /a container name must be specified for pod two, choose one of: \[a b\]/);
@@ -149,7 +130,7 @@ spec:
       terminationGracePeriodSeconds: 0
       containers:
 ${shContainer('app', 'echo web-up; sleep 3601', { indent: '        ' })}`);
-  await waitForPod('shell', 'Ready', isReady);
+  await waitForPod('shell', 'Ready', isPodReady);
 
   const ran = await d.marina(['exec', 'pod/shell', '--', 'sh', '-c', 'echo in-pod; echo to-stderr >&2; exit 3']);
   assert.equal(ran.code, 3, ran.stderr);
@@ -168,7 +149,7 @@ ${shContainer('app', 'echo web-up; sleep 3601', { indent: '        ' })}`);
     async () => {
       const list = await d.marina(['get', 'pods', '-l', 'app=web', '-o', 'json']);
       const items = list.code === 0 ? JSON.parse(list.stdout).items : [];
-      return items.find(isReady);
+      return items.find(isPodReady);
     },
     30_000,
     'a Ready pod of deploy/web',
@@ -184,7 +165,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 test('exec -it: a terminal of the caller size in the pod, keystrokes reach it, the exit code comes back', async () => {
   await apply(podYaml('tty', shContainer('app', 'sleep 3600')));
-  await waitForPod('tty', 'Ready', isReady);
+  await waitForPod('tty', 'Ready', isPodReady);
   // script(1) gives the CLI a terminal; the size reaches the exec through its resize (the exec id's route).
   const command = `stty cols 91 rows 17; ${[marinaBin, 'exec', '-it', 'pod/tty', '--', 'sh'].map(quote).join(' ')}`;
   const run = await runProcess('script', ['-qefc', command, '/dev/null'], {

@@ -7,14 +7,12 @@
  * the seeded busybox with imagePullPolicy IfNotPresent, so nothing is pulled.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { HttpResourceClient } from '../src/cluster/apiserver/http-resource-client.ts';
 import { kindByName } from '../src/cluster/resources/registry.ts';
+import { containsAddress, parseIpv4, parseSubnet } from '../src/network/ipam.ts';
+import { conditionStatus, type Json, kubeRequest } from './cluster-helpers.ts';
 import { eventually, killContainersOf, startDaemon, type TestDaemon } from './harness.ts';
-
-/** A parsed object, which the tests index into freely. */
-type Json = ReturnType<typeof JSON.parse>;
 
 const pods = kindByName('pods');
 const nodes = kindByName('nodes');
@@ -38,9 +36,6 @@ after(async () => {
   await a?.destroy();
 });
 
-const condition = (object: Json, type: string): string | undefined =>
-  object.status?.conditions?.find((c: Json) => c.type === type)?.status;
-
 async function nodeNamed(name: string): Promise<Json | undefined> {
   const { items } = await api().list(nodes);
   return items.find((n) => n.metadata.name === name);
@@ -59,23 +54,8 @@ async function subnetOf(daemon: TestDaemon): Promise<string> {
 }
 
 function inSubnet(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const toNumber = (address: string) => address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-  const mask = 2 ** 32 - 2 ** (32 - Number(bits));
-  return (toNumber(ip) & mask) >>> 0 === (toNumber(base!) & mask) >>> 0;
-}
-
-function rawGet(socketPath: string, path: string): Promise<{ status: number; body: Json }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const address = parseIpv4(ip);
+  return address !== undefined && containsAddress(parseSubnet(cidr), address);
 }
 
 test('the joined marinad registers node-b with the control plane of A and serves no cluster API of its own', async () => {
@@ -83,7 +63,7 @@ test('the joined marinad registers node-b with the control plane of A and serves
     await eventually(
       async () => {
         const node = await nodeNamed(name);
-        return node && condition(node, 'Ready') === 'True';
+        return node && conditionStatus(node, 'Ready') === 'True';
       },
       30_000,
       `${name} Ready in A's control plane`,
@@ -92,7 +72,7 @@ test('the joined marinad registers node-b with the control plane of A and serves
   const lease = await api().get(kindByName('leases'), 'kube-node-lease', 'node-b');
   assert.equal((lease as Json).spec.holderIdentity, 'node-b');
 
-  const answer = await rawGet(b!.socket, '/api/v1/namespaces/default/pods');
+  const answer = await kubeRequest(b!.socket, 'GET', '/api/v1/namespaces/default/pods');
   assert.equal(answer.status, 503);
   assert.equal(answer.body.kind, 'Status');
   assert.equal(answer.body.reason, 'ServiceUnavailable');
@@ -137,7 +117,7 @@ test('a spread Deployment runs on both nodes; when node-b dies its pod is replac
   await api().create(deployments, 'default', deployment);
   const running = await eventually(
     async () => {
-      const ready = (await podsOf('spread')).filter((p) => condition(p, 'Ready') === 'True');
+      const ready = (await podsOf('spread')).filter((p) => conditionStatus(p, 'Ready') === 'True');
       return ready.length === 2 ? ready : undefined;
     },
     60_000,
@@ -161,18 +141,18 @@ test('a spread Deployment runs on both nodes; when node-b dies its pod is replac
     async () => {
       const node = await nodeNamed('node-b');
       const tainted = node?.spec?.taints?.some((t: Json) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute');
-      return node && condition(node, 'Ready') !== 'True' && tainted ? node : undefined;
+      return node && conditionStatus(node, 'Ready') !== 'True' && tainted ? node : undefined;
     },
     70_000,
     'node-b NotReady and tainted unreachable once its Lease expired',
   );
-  assert.equal(condition(notReady, 'Ready'), 'Unknown');
+  assert.equal(conditionStatus(notReady, 'Ready'), 'Unknown');
 
   const replaced = await eventually(
     async () => {
       const all = await podsOf('spread');
       const evicted = all.find((p) => p.metadata.uid === lost.metadata.uid);
-      const ready = all.filter((p) => !p.metadata.deletionTimestamp && condition(p, 'Ready') === 'True');
+      const ready = all.filter((p) => !p.metadata.deletionTimestamp && conditionStatus(p, 'Ready') === 'True');
       const status = ((await api().get(deployments, 'default', 'spread')) as Json).status;
       const done = (!evicted || evicted.metadata.deletionTimestamp) && ready.length === 2 && status?.readyReplicas === 2;
       return done ? ready : undefined;

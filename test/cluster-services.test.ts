@@ -16,14 +16,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serviceChainPrefix } from '../src/cluster/agent/service-proxy/service-rules.ts';
 import { daemonTagOf } from '../src/network/daemon-tag.ts';
+import { isPodReady, type Json } from './cluster-helpers.ts';
 import { eventually, useDaemon } from './harness.ts';
 import { ownKernelObjects } from './network-kernel.ts';
 import { buildStaticFixture } from './static-fixtures.ts';
 
 const d = useDaemon({ args: ['--node-name', 'svc-node'] });
-
-/** A parsed JSON answer, which the tests index into freely. */
-type Json = ReturnType<typeof JSON.parse>;
 
 const binDir = mkdtempSync(join(tmpdir(), 'marina-udp-'));
 
@@ -90,15 +88,12 @@ async function json(args: string[]): Promise<Json> {
   return JSON.parse(await d.ok([...args, '-o', 'json']));
 }
 
-const isReady = (pod: Json) =>
-  (pod.status?.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True');
-
 /** The ready pods of the web Deployment, once there are `count` of them: name → pod IP. */
 async function readyWebPods(count: number): Promise<Map<string, string>> {
   return eventually(
     async () => {
       const pods = ((await json(['get', 'pods', '-l', 'app=web'])).items as Json[]).filter(
-        (p) => isReady(p) && !p.metadata.deletionTimestamp,
+        (p) => isPodReady(p) && !p.metadata.deletionTimestamp,
       );
       return pods.length === count
         ? new Map(pods.map((p) => [p.metadata.name as string, p.status.podIP as string]))
@@ -149,7 +144,7 @@ describe('Services on a real node', () => {
     buildStaticFixture('udp-hostname', binDir);
     await d.ok(['apply', '-f', '-'], { input: manifests });
     await readyWebPods(3);
-    await eventually(async () => isReady(await json(['get', 'pod/client'])), 60_000, 'the client pod');
+    await eventually(async () => isPodReady(await json(['get', 'pod/client'])), 60_000, 'the client pod');
     clusterIp = (await json(['get', 'svc/web'])).spec.clusterIP;
   });
 

@@ -12,15 +12,13 @@ import { after, test } from 'node:test';
 import type { KubeObject } from '../src/cluster/apiserver/api-kind.ts';
 import { HttpResourceClient } from '../src/cluster/apiserver/http-resource-client.ts';
 import { kindByName } from '../src/cluster/resources/registry.ts';
+import { isPodReady, type Json } from './cluster-helpers.ts';
 import { eventually, useDaemon } from './harness.ts';
 
 const d = useDaemon({ args: ['--node-name', 'work-node'] });
 let clientOpen: HttpResourceClient | undefined;
 const api = () => (clientOpen ??= new HttpResourceClient(`unix://${d.socket}`));
 after(() => clientOpen?.close());
-
-/** A parsed object, which the tests index into freely. */
-type Json = ReturnType<typeof JSON.parse>;
 
 const pods = kindByName('pods');
 const deployments = kindByName('deployments');
@@ -30,7 +28,7 @@ const jobs = kindByName('jobs');
 const condition = (object: Json, type: string): Json | undefined =>
   object.status?.conditions?.find((c: Json) => c.type === type);
 /** Ready and not on its way out: what counts towards a rollout's availability. */
-const serving = (pod: Json) => !pod.metadata.deletionTimestamp && condition(pod, 'Ready')?.status === 'True';
+const serving = (pod: Json) => !pod.metadata.deletionTimestamp && isPodReady(pod);
 
 const busybox = { image: 'busybox', imagePullPolicy: 'IfNotPresent' };
 const httpd = { name: 'web', ...busybox, command: ['httpd', '-f', '-p', '8080'] };
