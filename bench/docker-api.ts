@@ -10,8 +10,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { ApiClient, readJsonLines } from '../src/cli/client.ts';
-import { type CliResult, projectRoot, startDaemon } from '../test/harness.ts';
-import { buildMarina, runBench, versionsLine } from './bench-main.ts';
+import { type CliResult, projectRoot } from '../test/harness.ts';
+import { buildMarina, runBench, startBenchDaemon, versionsLine } from './bench-main.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { readCountFlags } from './flags.ts';
 import { failureLines, type Measured, measureInterleaved, measured } from './rounds.ts';
@@ -54,10 +54,7 @@ async function main(): Promise<void> {
     console.log('preparing: dependencies, build, daemon…');
     execFileSync('bash', [`${projectRoot}/scripts/install-deps.sh`], { stdio: 'inherit' });
     buildMarina();
-    const daemon = await startDaemon();
-    cleanup.defer('stop marinad and remove its root', () => daemon.destroy());
-    const nativeClient = new ApiClient(`unix://${daemon.socket}`);
-    cleanup.defer('close the native API client', () => nativeClient.close());
+    const { daemon, client: nativeClient } = await startBenchDaemon(cleanup);
     const dockerClient = new ApiClient(`unix://${daemon.dockerSocket}`);
     cleanup.defer('close the Docker API client', () => dockerClient.close());
 

@@ -60,7 +60,7 @@ function useEngine() {
       await engine.close();
     }
     cleanupRoot(root);
-    for (const name of netnsNames()) if (name.startsWith(prefix)) execFileSync('ip', ['netns', 'del', name]);
+    // The namespaces its sandboxes left go too.
     removeOwnKernelObjects(root, bridge);
   });
   return {
@@ -96,11 +96,21 @@ async function runIn(engine: TestEngine, sandbox: string, shared: string, script
   }
 }
 
-/** Serves /shared on 127.0.0.1:8080 of its sandbox, after writing `page` into /shared/index.html. */
-const serveShared = (page: string) => `echo ${page} > /shared/index.html && exec httpd -f -p 8080 -h /shared`;
-/** Fetches the served page into /shared/<into>, retrying until httpd listens. */
-const fetchInto = (into: string) =>
-  `for i in $(seq 100); do wget -qO /shared/${into} http://127.0.0.1:8080/index.html && exit 0; sleep 0.1; done; exit 1`;
+/** Starts a busybox httpd in `sandbox` serving `shared` on port 8080, after writing `page` into its index.html. */
+async function startServer(engine: TestEngine, sandbox: string, shared: string, page: string) {
+  const server = await engine.containers.create({
+    image: 'busybox',
+    sandbox,
+    cmd: ['sh', '-c', `echo ${page} > /shared/index.html && exec httpd -f -p 8080 -h /shared`],
+    mounts: [{ type: 'bind', source: shared, target: '/shared' }],
+  });
+  await engine.containers.start(server.id);
+  return server;
+}
+
+/** Fetches the served page (on the sandbox's own 127.0.0.1 unless `host`) into /shared/<into>, retrying until httpd listens. */
+const fetchInto = (into: string, host = '127.0.0.1') =>
+  `for i in $(seq 100); do wget -qO /shared/${into} http://${host}:8080/index.html && exit 0; sleep 0.1; done; exit 1`;
 
 describe('engine: pod sandboxes', () => {
   const e = useEngine();
@@ -124,13 +134,7 @@ describe('engine: pod sandboxes', () => {
     );
 
     const shared = mkdtempSync(join(e.root, 'shared-'));
-    const server = await engine.containers.create({
-      image: 'busybox',
-      sandbox: sandbox.id,
-      cmd: ['sh', '-c', serveShared('from-the-pod')],
-      mounts: [{ type: 'bind', source: shared, target: '/shared' }],
-    });
-    await engine.containers.start(server.id);
+    const server = await startServer(engine, sandbox.id, shared, 'from-the-pod');
     const code = await runIn(
       engine,
       sandbox.id,
@@ -207,17 +211,11 @@ describe('engine: pod sandboxes', () => {
     assert.equal(sandbox.request.network, network.name);
     assert.match(readFileSync(sandbox.etcFiles.resolvConf, 'utf8'), new RegExp(`^nameserver ${network.gateway.replace(/\./g, '\\.')}$`, 'm'));
     const shared = mkdtempSync(join(e.root, 'shared-'));
-    const server = await engine.containers.create({
-      image: 'busybox',
-      sandbox: sandbox.id,
-      cmd: ['sh', '-c', serveShared('by-name')],
-      mounts: [{ type: 'bind', source: shared, target: '/shared' }],
-    });
-    await engine.containers.start(server.id);
+    await startServer(engine, sandbox.id, shared, 'by-name');
     const client = await engine.containers.create({
       image: 'busybox',
       networkMode: network.name,
-      cmd: ['sh', '-c', 'for i in $(seq 100); do wget -qO /shared/fetched http://api-0:8080/index.html && exit 0; sleep 0.1; done; exit 1'],
+      cmd: ['sh', '-c', fetchInto('fetched', 'api-0')],
       mounts: [{ type: 'bind', source: shared, target: '/shared' }],
     });
     t.after(() => engine.containers.remove(client.id, { force: true }).catch(() => {}));
@@ -235,13 +233,7 @@ describe('engine: pod sandboxes', () => {
     const rebooted = await e.engine.sandboxes.create({ id: uniqueName('rebooted'), name: 'rebooted' });
     const shared = mkdtempSync(join(e.root, 'shared-'));
     mkdirSync(join(shared, 'r'));
-    const server = await e.engine.containers.create({
-      image: 'busybox',
-      sandbox: survivor.id,
-      cmd: ['sh', '-c', serveShared('still-here')],
-      mounts: [{ type: 'bind', source: shared, target: '/shared' }],
-    });
-    await e.engine.containers.start(server.id);
+    const server = await startServer(e.engine, survivor.id, shared, 'still-here');
     const { pid } = (await e.engine.containers.inspect(server.id)).state;
 
     const orphan = `${e.prefix}orphan`;

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { serviceChainPrefix, serviceRuleComment } from '../src/cluster/agent/service-proxy/service-rules.ts';
+import { sandboxNetnsPrefix } from '../src/engine/pod-sandbox.ts';
 import { daemonTagOf, ownChainPrefix, ruleComment } from '../src/network/daemon-tag.ts';
 
 /** A daemon's iptables: its networks' chains and jumps, and its service proxy's. */
@@ -103,6 +104,6 @@ export function removeOwnKernelObjects(root: string, bridge: string): void {
   // Named namespaces of build steps (marina-<tag>-…) and of pod sandboxes (marina-pod-<tag>-…).
   for (const line of run('ip', ['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0] ?? '';
-    if (name.startsWith(`marina-${tag}-`) || name.startsWith(`marina-pod-${tag}-`)) tryRun('ip', ['netns', 'del', name]);
+    if (name.startsWith(`marina-${tag}-`) || name.startsWith(sandboxNetnsPrefix(tag))) tryRun('ip', ['netns', 'del', name]);
   }
 }

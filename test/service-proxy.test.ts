@@ -26,21 +26,15 @@ import {
 } from '../src/cluster/agent/service-proxy/test-services.ts';
 import { eventually } from '../src/cluster/controllers/test-eventually.ts';
 import type { Endpoint, EndpointSlice, Service } from '../src/cluster/resources/service-schemas.ts';
-import { runCommand } from '../src/run-command.ts';
+import { runChecked, runCommand } from '../src/run-command.ts';
 
 const tag = randomBytes(3).toString('hex');
 const logger = pino({ level: 'silent' });
 const bridge = `spb${tag}`;
 
-async function sh(cmd: string, args: string[]): Promise<string> {
-  const r = await runCommand(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** A /24 in 10.244.0.0/16 that no route on the host uses yet, and cluster IPs in 10.96.X.0/24. */
 async function pickAddresses(): Promise<{ net: string; services: string }> {
-  const routes = await sh('ip', ['-4', 'route', 'show']);
+  const routes = await runChecked('ip', ['-4', 'route', 'show']);
   let third = randomInt(256);
   while (routes.includes(`10.244.${third}.`)) third = (third + 1) % 256;
   return { net: `10.244.${third}`, services: `10.96.${randomInt(256)}` };
@@ -72,15 +66,15 @@ const pods = [...backends, client];
 const servers: ChildProcess[] = [];
 
 async function addPod(p: Pod): Promise<void> {
-  await sh('ip', ['netns', 'add', p.netns]);
-  await sh('ip', ['link', 'add', p.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.netns]);
-  await sh('ip', ['link', 'set', p.hostVeth, 'master', bridge, 'up']);
+  await runChecked('ip', ['netns', 'add', p.netns]);
+  await runChecked('ip', ['link', 'add', p.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.netns]);
+  await runChecked('ip', ['link', 'set', p.hostVeth, 'master', bridge, 'up']);
   // As Marina's own veths: a pod reaching itself through a Service leaves and re-enters by one port.
-  await sh('ip', ['link', 'set', p.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
-  await sh('ip', ['-n', p.netns, 'addr', 'add', `${p.ip}/24`, 'dev', 'eth0']);
-  await sh('ip', ['-n', p.netns, 'link', 'set', 'eth0', 'up']);
-  await sh('ip', ['-n', p.netns, 'link', 'set', 'lo', 'up']);
-  await sh('ip', ['-n', p.netns, 'route', 'add', 'default', 'via', gateway()]);
+  await runChecked('ip', ['link', 'set', p.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
+  await runChecked('ip', ['-n', p.netns, 'addr', 'add', `${p.ip}/24`, 'dev', 'eth0']);
+  await runChecked('ip', ['-n', p.netns, 'link', 'set', 'eth0', 'up']);
+  await runChecked('ip', ['-n', p.netns, 'link', 'set', 'lo', 'up']);
+  await runChecked('ip', ['-n', p.netns, 'route', 'add', 'default', 'via', gateway()]);
 }
 
 /** Answers its name on TCP 8080 and UDP 5353. */
@@ -113,7 +107,7 @@ const one = () => new Promise((resolve) => {
 (async () => { const r = []; for (let i = 0; i < Number(n); i++) r.push(await one()); console.log(JSON.stringify(r)); })();`;
 
 async function request(from: Pod, proto: 'tcp' | 'udp', ip: string, port: number, n: number, localPort = 0) {
-  const out = await sh('ip', [
+  const out = await runChecked('ip', [
     'netns',
     'exec',
     from.netns,
@@ -203,7 +197,7 @@ async function kernelRules(): Promise<RulesByTable> {
   const prefix = serviceChainPrefix(tag);
   const out: RulesByTable = {};
   let table = '';
-  for (const line of (await sh('iptables-save', [])).split('\n')) {
+  for (const line of (await runChecked('iptables-save', [])).split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
     if (line.startsWith(`:${prefix}`)) append(tableIn(out, table), line.slice(1).split(' ')[0] ?? '', []);
     else if (line.startsWith(`-A ${prefix}`)) append(tableIn(out, table), line.split(' ')[1] ?? '', [line]);
@@ -250,9 +244,9 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
 
   before(async () => {
     ({ net, services: serviceNet } = await pickAddresses());
-    await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
-    await sh('ip', ['addr', 'add', `${gateway()}/24`, 'dev', bridge]);
-    await sh('ip', ['link', 'set', bridge, 'up']);
+    await runChecked('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    await runChecked('ip', ['addr', 'add', `${gateway()}/24`, 'dev', bridge]);
+    await runChecked('ip', ['link', 'set', bridge, 'up']);
     for (const p of pods) await addPod(p);
     for (const b of backends) {
       const child = spawn('ip', ['netns', 'exec', b.netns, process.execPath, '-e', serverScript, b.name], {
@@ -303,7 +297,7 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
   test('an endpoint that stops being ready leaves the rotation', async () => {
     view.set(services(), slices({ b2: false }));
     await eventually(
-      async () => !(await sh('iptables-save', ['-t', 'nat'])).includes(`${backends[1]?.ip}:8080`),
+      async () => !(await runChecked('iptables-save', ['-t', 'nat'])).includes(`${backends[1]?.ip}:8080`),
       'b2 out',
     );
     assert.deepEqual(distinct(await request(client, 'tcp', webIP(), 80, 60)), ['b1', 'b3']);
@@ -312,7 +306,7 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
   test('a UDP service answers; a client stuck to an endpoint that leaves moves on to another', async () => {
     view.set(services(), slices({}));
     await eventually(
-      async () => (await sh('iptables-save', ['-t', 'nat'])).includes(`${backends[1]?.ip}:5353`),
+      async () => (await runChecked('iptables-save', ['-t', 'nat'])).includes(`${backends[1]?.ip}:5353`),
       'b2 back',
     );
     const sourcePort = 40000 + randomInt(10000);
@@ -324,7 +318,7 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
     view.set(services(), slices({ [stuck]: false }));
     await eventually(
       async () =>
-        !(await sh('iptables-save', ['-t', 'nat'])).includes(
+        !(await runChecked('iptables-save', ['-t', 'nat'])).includes(
           `${backends.find((b) => b.name === stuck)?.ip}:5353`,
         ),
       `${stuck} out`,
@@ -347,10 +341,10 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
     const prefix = serviceChainPrefix(tag);
     const staleSvc = `${prefix}SVC-STALESTALEST`;
     const staleSep = `${prefix}SEP-STALESTALEST`;
-    await sh('iptables', ['-w', '-t', 'nat', '-N', staleSep]);
-    await sh('iptables', ['-w', '-t', 'nat', '-N', staleSvc]);
-    await sh('iptables', ['-w', '-t', 'nat', '-A', staleSvc, '-j', staleSep]);
-    await sh('iptables', [
+    await runChecked('iptables', ['-w', '-t', 'nat', '-N', staleSep]);
+    await runChecked('iptables', ['-w', '-t', 'nat', '-N', staleSvc]);
+    await runChecked('iptables', ['-w', '-t', 'nat', '-A', staleSvc, '-j', staleSep]);
+    await runChecked('iptables', [
       '-w',
       '-t',
       'nat',
@@ -361,7 +355,7 @@ describe('service proxy on the kernel', { concurrency: false }, () => {
       '-j',
       staleSvc,
     ]);
-    await sh('iptables', [
+    await runChecked('iptables', [
       '-w',
       '-t',
       'nat',
