@@ -17,6 +17,11 @@ export function controllerOf(object: Owned): OwnerReference | undefined {
   return object.metadata.ownerReferences?.find((ref) => ref.controller === true);
 }
 
+/** The object's owner references without those to `ownerUid`: what orphaning or releasing it writes. */
+export function withoutOwner(object: Owned, ownerUid: string): OwnerReference[] {
+  return (object.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== ownerUid);
+}
+
 export function isControlledBy(object: Owned, owner: Pick<Owner, 'metadata'>): boolean {
   const ref = controllerOf(object);
   return ref !== undefined && owner.metadata.uid !== undefined && ref.uid === owner.metadata.uid;

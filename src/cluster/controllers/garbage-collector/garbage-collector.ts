@@ -19,7 +19,8 @@ import { byOwnerUid, ownerUids } from '../informers.ts';
 import type { Controller, ReconcileResult } from '../runtime/controller.ts';
 import { Informer, keyOf } from '../runtime/informer.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
-import { decideDependent, decideOwner, type OwnerState, ownerStateOf, withoutOwner } from './gc-decision.ts';
+import { decideDependent, decideOwner, type OwnerState, ownerStateOf } from './gc-decision.ts';
+import { withoutOwner } from '../../resources/owner-references.ts';
 
 export interface GarbageCollectorOptions {
   client: ResourceClient;

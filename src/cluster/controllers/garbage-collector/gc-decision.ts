@@ -80,10 +80,6 @@ export function decideOwner(owner: KubeObject, dependents: readonly KubeObject[]
 }
 
 /** The dependent's references without those to `ownerUid`. */
-export function withoutOwner(dependent: KubeObject, ownerUid: string): OwnerReference[] {
-  return (dependent.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== ownerUid);
-}
-
 /** How an owner found (or not) stands for its dependents. */
 export function ownerStateOf(found: KubeObject | undefined, uid: string): OwnerState {
   if (!found || found.metadata.uid !== uid) return 'absent';

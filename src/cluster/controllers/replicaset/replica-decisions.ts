@@ -56,10 +56,6 @@ export function withControllerRef(object: Claimable, ref: OwnerReference): Owner
   return [...(object.metadata.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
 }
 
-export function withoutOwner(object: Claimable, ownerUid: string): OwnerReference[] {
-  return (object.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-}
-
 export type ReplicaChange = { create: number; delete: Pod[] };
 
 /** How far the active pods are from the desired count: how many to create, or which to delete. */

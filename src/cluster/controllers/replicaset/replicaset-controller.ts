@@ -9,7 +9,7 @@ import type { KubeObject } from '../../apiserver/api-kind.ts';
 import type { ResourceClient } from '../../apiserver/resource-client.ts';
 import type { ReplicaSet } from '../../resources/apps-schemas.ts';
 import { labelSelectorMatches } from '../../resources/label-selector.ts';
-import { controllerOf, newControllerRef } from '../../resources/owner-references.ts';
+import { controllerOf, newControllerRef, withoutOwner } from '../../resources/owner-references.ts';
 import type { Pod } from '../../resources/pod-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
 import type { ControllerInformers } from '../informers.ts';
@@ -28,7 +28,6 @@ import {
   podFromTemplate,
   slowStartBatches,
   withControllerRef,
-  withoutOwner,
 } from './replica-decisions.ts';
 
 
