@@ -8,7 +8,6 @@ import type { Node } from '../resources/core-schemas.ts';
 
 /** Pods per node, the kubelet's default `--max-pods`. */
 export const maxPods = 110;
-export const nodeLeaseNamespace = 'kube-node-lease';
 
 export interface HostFacts {
   hostname: string;

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { isMarinaError } from '../../errors.ts';
 import type { ResourceClient } from '../apiserver/resource-client.ts';
-import type { Lease } from '../resources/coordination-schemas.ts';
+import { type Lease, nodeLeaseNamespace } from '../resources/coordination-schemas.ts';
 import type { Node } from '../resources/core-schemas.ts';
 import { kindByName } from '../resources/registry.ts';
 import { getOrUndefined } from './api-reads.ts';
@@ -15,7 +15,6 @@ import {
   type HostFacts,
   leaseSpec,
   nodeLabels,
-  nodeLeaseNamespace,
   nodeStatus,
   nodeStatusDue,
 } from './node-object.ts';

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { objectMeta, time } from './meta-schemas.ts';
 
+/** Where node agents keep their heartbeat Leases, one per node named after it (Kubernetes' namespace). */
+export const nodeLeaseNamespace = 'kube-node-lease';
+
 export const lease = z.object({
   apiVersion: z.literal('coordination.k8s.io/v1'),
   kind: z.literal('Lease'),

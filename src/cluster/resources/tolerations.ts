@@ -3,6 +3,10 @@
  * filters and scores with it; the node lifecycle controller evicts with it.
  */
 
+/** The taints Kubernetes puts on a node whose Ready condition is False (or unreported) or Unknown. */
+export const notReadyTaintKey = 'node.kubernetes.io/not-ready';
+export const unreachableTaintKey = 'node.kubernetes.io/unreachable';
+
 export interface TaintView {
   readonly key: string;
   readonly value?: string | undefined;

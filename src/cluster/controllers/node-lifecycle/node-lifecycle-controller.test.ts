@@ -7,9 +7,9 @@ import { eventually } from '../test-eventually.ts';
 import {
   NodeLifecycleController,
   nodeLeaseInformer,
-  nodeLeaseNamespace,
 } from './node-lifecycle-controller.ts';
-import { unreachableTaintKey } from './node-lifecycle-decision.ts';
+import { nodeLeaseNamespace } from '../../resources/coordination-schemas.ts';
+import { unreachableTaintKey } from '../../resources/tolerations.ts';
 
 const nodes = kindByName('nodes');
 const leases = kindByName('leases');

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isMarinaError } from '../../../errors.ts';
 import type { KubeObject } from '../../apiserver/api-kind.ts';
 import type { ResourceClient } from '../../apiserver/resource-client.ts';
-import type { Lease } from '../../resources/coordination-schemas.ts';
+import { type Lease, nodeLeaseNamespace } from '../../resources/coordination-schemas.ts';
 import type { Node } from '../../resources/core-schemas.ts';
 import type { Pod } from '../../resources/pod-schemas.ts';
 import { kindByName } from '../../resources/registry.ts';
@@ -25,7 +25,6 @@ import {
   nodeChanges,
 } from './node-lifecycle-decision.ts';
 
-export const nodeLeaseNamespace = 'kube-node-lease';
 
 const nodes = kindByName('nodes');
 const pods = kindByName('pods');

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Node, Taint } from '../../resources/core-schemas.ts';
 import type { Pod, Toleration } from '../../resources/pod-schemas.ts';
+import { unreachableTaintKey } from '../../resources/tolerations.ts';
 import {
   evictionDelayMs,
   heartbeatState,
   nodeChanges,
-  unreachableTaintKey,
 } from './node-lifecycle-decision.ts';
 
 const now = new Date('2026-01-01T00:10:00Z');

@@ -13,10 +13,9 @@
  */
 import type { Node, Taint } from '../../resources/core-schemas.ts';
 import type { Pod, Toleration } from '../../resources/pod-schemas.ts';
-import { toleratesTaint } from '../../resources/tolerations.ts';
+import { toleratesTaint, unreachableTaintKey } from '../../resources/tolerations.ts';
 import { kubeTime } from '../../resources/kube-time.ts';
 
-export const unreachableTaintKey = 'node.kubernetes.io/unreachable';
 
 export interface NodeLifecycleTiming {
   /** Kubernetes' nodeMonitorGracePeriod: 40 s. */

@@ -6,10 +6,10 @@
  */
 import { type FilterPlugin, success, unschedulable } from '../framework.ts';
 import type { TaintView } from '../types.ts';
-import { describeTaint, tolerated } from '../../resources/tolerations.ts';
+import { describeTaint, notReadyTaintKey, tolerated, unreachableTaintKey } from '../../resources/tolerations.ts';
 
-export const notReadyTaint: TaintView = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
-export const unreachableTaint: TaintView = { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' };
+const notReadyTaint: TaintView = { key: notReadyTaintKey, effect: 'NoSchedule' };
+const unreachableTaint: TaintView = { key: unreachableTaintKey, effect: 'NoSchedule' };
 
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
