@@ -20,17 +20,21 @@ import { type KubeTarget, parseKubePath } from './kube-path.ts';
 import { clusterOf } from './kube-routes.ts';
 import { badRequest, choosePodContainer, parsePodExecQuery, parsePodLogQuery } from './pod-stream-request.ts';
 
-const routePaths: Record<string, string> = { log: '/kube/pod-log', exec: '/kube/pod-exec' };
+const routePaths = new Map([
+  ['log', '/kube/pod-log'],
+  ['exec', '/kube/pod-exec'],
+]);
 
 /** The router path of `/api/v1/namespaces/NS/pods/NAME/{log,exec}`, or undefined for any other target. */
 export function podStreamRoutePath(target: KubeTarget): string | undefined {
   const isPod = target.group === '' && target.version === 'v1' && target.resource === 'pods' && target.name !== undefined;
-  return isPod && target.subresource !== undefined ? routePaths[target.subresource] : undefined;
+  // A Map, not an object: a subresource named `constructor` must not find Object's prototype.
+  return isPod && target.subresource !== undefined ? routePaths.get(target.subresource) : undefined;
 }
 
 export function addPodLogExecRoutes(router: Router<Route>): void {
-  router.add('GET', routePaths.log!, http(podLog));
-  router.add('POST', routePaths.exec!, upgrade(podExec));
+  router.add('GET', routePaths.get('log')!, http(podLog));
+  router.add('POST', routePaths.get('exec')!, upgrade(podExec));
 }
 
 async function podLog(call: HttpCall): Promise<void> {

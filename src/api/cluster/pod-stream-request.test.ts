@@ -72,6 +72,8 @@ test('route paths: only a pod\'s log and exec subresources are streams', () => {
   assert.equal(path('/api/v1/namespaces/default/pods/web/status'), undefined);
   assert.equal(path('/api/v1/namespaces/default/pods/web'), undefined);
   assert.equal(path('/apis/apps/v1/namespaces/default/deployments/web/log'), undefined);
+  assert.equal(path('/api/v1/namespaces/default/pods/web/constructor'), undefined);
+  assert.equal(path('/api/v1/namespaces/default/pods/web/toString'), undefined);
 });
 
 test('exec channel: the exit code travels as Kubernetes\' Status and back', () => {
