@@ -5,8 +5,8 @@ import {
   computePodStatus,
   type ContainerObservation,
   type PodObservation,
-  statusChanged,
 } from './pod-status.ts';
+import { statusChanged } from '../controllers/runtime/status-changed.ts';
 import { testContainer, testPod } from './test-pods.ts';
 
 const now = '2030-01-01T00:00:10Z';

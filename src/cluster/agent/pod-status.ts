@@ -3,7 +3,6 @@
  * Pure and deterministic (times come from the observations or the previous status), so the agent can
  * compare the result with the stored status and write only when something changed.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { ContainerState, ContainerStatus, Pod, PodStatus } from '../resources/pod-schemas.ts';
 
 /** One engine container (one attempt) of a pod container. */
@@ -83,11 +82,6 @@ export function computePodStatus(pod: Pod, observed: PodObservation, now: string
     message: observed.failure?.message,
   };
   return JSON.parse(JSON.stringify(status)) as PodStatus;
-}
-
-/** Whether writing `next` would change the stored status. */
-export function statusChanged(stored: PodStatus | undefined, next: PodStatus): boolean {
-  return !isDeepStrictEqual(JSON.parse(JSON.stringify(stored ?? {})), next);
 }
 
 /** The kubelet's getPhase. */
